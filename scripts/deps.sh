@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install the Debian 12 packages that build and test tsync. Run as root.
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config
+      libevent-dev libyaml-dev libjansson-dev check
+      python3 strace clang"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: run as root (it calls apt-get)" >&2
+	exit 1
+fi
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi

@@ -1,0 +1,371 @@
+/*
+ * tsctl.c - command-line client of tsyncd's control socket.
+ *
+ *   tsctl [--socket PATH] [--json] status | version | watch
+ *
+ * Exit codes: 0 success; 1 the daemon answered with an error; 2 usage;
+ * 3 the daemon could not be reached (or broke the protocol).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctl_proto.h"
+
+#define DEFAULT_SOCKET		CTL_DEFAULT_SOCKET
+#define REPLY_TIMEOUT_MS	5000
+#define MAX_REPLY		(1 << 20)
+
+#define EXIT_DAEMON_ERROR	1
+#define EXIT_USAGE		2
+#define EXIT_UNREACHABLE	3
+
+struct tsctl {
+	const char	*socket;
+	bool		json;
+	int		fd;
+	char		*buf;		/* received bytes not yet returned */
+	size_t		len, cap;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tsctl [--socket PATH] [--json] COMMAND\n"
+	    "\n"
+	    "commands:\n"
+	    "  status    the daemon's state, clock and tolerance\n"
+	    "  version   the daemon's and the protocol's versions\n"
+	    "  watch     print status changes as they happen (until interrupted)\n"
+	    "\n"
+	    "options:\n"
+	    "  -s, --socket PATH  control socket (default %s)\n"
+	    "  -j, --json         print the daemon's replies unchanged, one JSON object per line\n"
+	    "  -V, --version      print tsctl's version\n"
+	    "  -h, --help         print this help\n", DEFAULT_SOCKET);
+}
+
+static int
+unreachable(const struct tsctl *t, const char *what)
+{
+	fprintf(stderr, "tsctl: cannot reach tsyncd at %s: %s\n", t->socket, what);
+	return -1;
+}
+
+static int
+ctl_connect(struct tsctl *t)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	if (strlen(t->socket) >= sizeof(sun.sun_path))
+		return unreachable(t, "socket path too long");
+	strcpy(sun.sun_path, t->socket);
+	t->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (t->fd == -1)
+		return unreachable(t, strerror(errno));
+	if (connect(t->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		return unreachable(t, strerror(errno));
+	return 0;
+}
+
+static int
+send_request(struct tsctl *t, const char *cmd)
+{
+	char line[64];
+	size_t off = 0;
+	int n;
+
+	n = snprintf(line, sizeof(line), "{\"cmd\":\"%s\",\"version\":%d}\n",
+	    cmd, CTL_PROTO_VERSION);
+	while (off < (size_t)n) {
+		ssize_t w = send(t->fd, line + off, (size_t)n - off, MSG_NOSIGNAL);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return unreachable(t, strerror(errno));
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Read one line into a malloc'd string (without '\n'). timeout_ms < 0
+ * waits forever (watch). Returns NULL after printing why.
+ */
+static char *
+read_line(struct tsctl *t, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
+	char *nl, *line;
+	ssize_t r;
+
+	while ((nl = memchr(t->buf, '\n', t->len)) == NULL) {
+		if (t->len >= MAX_REPLY)
+			return unreachable(t, "reply too long"), NULL;
+		if (t->cap - t->len < 4096) {
+			t->cap = t->cap ? t->cap * 2 : 8192;
+			if ((t->buf = realloc(t->buf, t->cap)) == NULL)
+				return unreachable(t, "out of memory"), NULL;
+		}
+		r = poll(&pfd, 1, timeout_ms);
+		if (r == 0)
+			return unreachable(t, "no reply (timed out)"), NULL;
+		if (r == -1 && errno == EINTR)
+			continue;
+		r = r == -1 ? -1 : read(t->fd, t->buf + t->len, t->cap - t->len);
+		if (r == 0)
+			return unreachable(t, "connection closed by the daemon"), NULL;
+		if (r == -1)
+			return unreachable(t, strerror(errno)), NULL;
+		t->len += (size_t)r;
+	}
+	line = strndup(t->buf, (size_t)(nl - t->buf));
+	t->len -= (size_t)(nl + 1 - t->buf);
+	memmove(t->buf, nl + 1, t->len);
+	return line;
+}
+
+/* ------------------------------------------------------------ printing */
+
+static const char *
+jstr(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : dflt;
+}
+
+static void
+format_seconds(double s, char *buf, size_t len)
+{
+	double a = fabs(s);
+
+	if (a == 0)
+		snprintf(buf, len, "0 s");
+	else if (a < 1e-6)
+		snprintf(buf, len, "%.0f ns", s * 1e9);
+	else if (a < 1e-3)
+		snprintf(buf, len, "%.3g us", s * 1e6);
+	else if (a < 1)
+		snprintf(buf, len, "%.3g ms", s * 1e3);
+	else
+		snprintf(buf, len, "%.3f s", s);
+}
+
+static void
+format_uptime(double s, char *buf, size_t len)
+{
+	long t = (long)s;
+
+	if (t < 60)
+		snprintf(buf, len, "%ld s", t);
+	else if (t < 3600)
+		snprintf(buf, len, "%ldm %02lds", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, len, "%ldh %02ldm", t / 3600, t % 3600 / 60);
+	else
+		snprintf(buf, len, "%ldd %02ldh", t / 86400, t % 86400 / 3600);
+}
+
+#define ROW(label, ...)	(printf("%-18s", label ":"), printf(__VA_ARGS__), putchar('\n'))
+
+static void
+print_kernel(json_t *k)
+{
+	char me[32], ee[32];
+
+	if (!json_is_object(k))
+		return;
+	format_seconds(json_number_value(json_object_get(k, "maxerror_s")), me, sizeof(me));
+	format_seconds(json_number_value(json_object_get(k, "esterror_s")), ee, sizeof(ee));
+	ROW("Kernel status", "%s, maxerror %s, esterror %s, freq %+.3f ppm, leap %s, TAI-UTC %d s",
+	    json_is_true(json_object_get(k, "unsync")) ? "unsynchronised" : "synchronised",
+	    me, ee, json_number_value(json_object_get(k, "frequency_ppb")) / 1e3,
+	    jstr(k, "leap", "?"),
+	    (int)json_integer_value(json_object_get(k, "tai_offset_s")));
+}
+
+static void
+print_status(json_t *data)
+{
+	json_t *clock = json_object_get(data, "clock");
+	json_t *tol = json_object_get(data, "tolerance");
+	json_t *daemon = json_object_get(data, "daemon");
+	json_t *sources = json_object_get(data, "sources");
+	char tbuf[32], ubuf[32];
+	const char *preset = jstr(tol, "preset", NULL);
+
+	format_seconds(json_number_value(json_object_get(tol, "max_error_s")),
+	    tbuf, sizeof(tbuf));
+	format_uptime(json_number_value(json_object_get(data, "uptime_s")),
+	    ubuf, sizeof(ubuf));
+	ROW("State", "%s", jstr(data, "state", "?"));
+	ROW("Clock", "%s (discipline %s)", jstr(clock, "driver", "?"),
+	    json_is_true(json_object_get(clock, "discipline")) ? "on" : "off");
+	print_kernel(json_object_get(clock, "kernel"));
+	if (preset != NULL)
+		ROW("Tolerance", "%s (preset %s)", tbuf, preset);
+	else
+		ROW("Tolerance", "%s", tbuf);
+	ROW("Sources", "%zu", json_array_size(sources));
+	ROW("Uptime", "%s (since %s)", ubuf, jstr(data, "started", "?"));
+	ROW("Config", "%s", jstr(data, "config", "?"));
+	ROW("Daemon", "tsyncd %s, pid %lld", jstr(daemon, "version", "?"),
+	    (long long)json_integer_value(json_object_get(daemon, "pid")));
+}
+
+static void
+print_version(json_t *data)
+{
+	ROW("tsctl", "%s", PACKAGE_VERSION);
+	ROW("tsyncd", "%s", jstr(data, "daemon", "?"));
+	ROW("Protocol", "%lld", (long long)json_integer_value(json_object_get(data, "protocol")));
+}
+
+/* ------------------------------------------------------------ commands */
+
+/*
+ * Read and check one message. Returns it (new reference), or NULL after
+ * printing why; *exit_code tells the caller which exit code applies.
+ */
+static json_t *
+receive(struct tsctl *t, int timeout_ms, char **raw, int *exit_code)
+{
+	struct ctl_error err;
+	json_t *msg, *e;
+	char *line;
+
+	*exit_code = EXIT_UNREACHABLE;
+	if ((line = read_line(t, timeout_ms)) == NULL)
+		return NULL;
+	msg = ctl_decode_message(line, strlen(line), &err);
+	if (msg == NULL) {
+		fprintf(stderr, "tsctl: bad reply from tsyncd at %s: %s\n",
+		    t->socket, err.message);
+		free(line);
+		return NULL;
+	}
+	e = json_object_get(msg, "error");
+	if (json_is_false(json_object_get(msg, "ok"))) {
+		if (t->json)
+			puts(line);
+		else
+			fprintf(stderr, "tsctl: tsyncd: %s (%s)\n",
+			    jstr(e, "message", "?"), jstr(e, "code", "?"));
+		*exit_code = EXIT_DAEMON_ERROR;
+		json_decref(msg);
+		free(line);
+		return NULL;
+	}
+	*raw = line;
+	*exit_code = EXIT_SUCCESS;
+	return msg;
+}
+
+static int
+cmd_simple(struct tsctl *t, const char *cmd)
+{
+	json_t *msg;
+	char *raw;
+	int rc;
+
+	if (send_request(t, cmd) == -1)
+		return EXIT_UNREACHABLE;
+	if ((msg = receive(t, REPLY_TIMEOUT_MS, &raw, &rc)) == NULL)
+		return rc;
+	if (t->json)
+		puts(raw);
+	else if (strcmp(cmd, "status") == 0)
+		print_status(json_object_get(msg, "data"));
+	else
+		print_version(json_object_get(msg, "data"));
+	free(raw);
+	json_decref(msg);
+	return EXIT_SUCCESS;
+}
+
+static int
+cmd_watch(struct tsctl *t)
+{
+	json_t *msg;
+	char *raw;
+	int rc;
+
+	if (send_request(t, "subscribe") == -1)
+		return EXIT_UNREACHABLE;
+	if ((msg = receive(t, REPLY_TIMEOUT_MS, &raw, &rc)) == NULL)
+		return rc;
+	if (t->json)
+		puts(raw);
+	free(raw);
+	json_decref(msg);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		if ((msg = receive(t, -1, &raw, &rc)) == NULL)
+			return rc;
+		if (t->json) {
+			puts(raw);
+		} else {
+			printf("--- %s event\n", jstr(msg, "event", "?"));
+			if (strcmp(jstr(msg, "event", ""), "status") == 0)
+				print_status(json_object_get(msg, "data"));
+		}
+		free(raw);
+		json_decref(msg);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tsctl t = { .socket = DEFAULT_SOCKET, .fd = -1 };
+	const char *cmd;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "s:jhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': t.socket = optarg; break;
+		case 'j': t.json = true; break;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		case 'V': printf("tsctl %s\n", PACKAGE_VERSION); return EXIT_SUCCESS;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "version") != 0 &&
+	    strcmp(cmd, "watch") != 0) {
+		fprintf(stderr, "tsctl: unknown command \"%s\"\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ctl_connect(&t) == -1)
+		return EXIT_UNREACHABLE;
+	rc = strcmp(cmd, "watch") == 0 ? cmd_watch(&t) : cmd_simple(&t, cmd);
+	close(t.fd);
+	free(t.buf);
+	return rc;
+}

@@ -1,0 +1,513 @@
+/*
+ * tsyncd.c - main: arguments -> configuration -> clock and control socket
+ * -> event loop. Owns the only struct event_base.
+ *
+ * Signals do not go through libevent: the daemon must also run under
+ * clknetsim, which intercepts poll() and timers but not libevent's
+ * signal self-pipe. Handlers only set flags; a short monotonic tick makes
+ * the loop return so that main() can act on them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "cfg.h"
+#include "clock.h"
+#include "ctl_server.h"
+#include "log.h"
+#include "tstime.h"
+
+/* How long a signal may wait before the loop notices it. */
+#define TICK_US		100000
+
+/* Exit codes of tsyncd -t, and of tsyncd at start-up. */
+#define EXIT_CONFIG_INVALID	2
+
+enum daemon_state {
+	STATE_UNSYNCHRONIZED,
+	STATE_ACQUIRING,
+	STATE_LOCKED,
+	STATE_HOLDOVER,
+	STATE_FREERUN,
+};
+
+static const char *const state_names[] = {
+	[STATE_UNSYNCHRONIZED] = "unsynchronized",
+	[STATE_ACQUIRING] = "acquiring",
+	[STATE_LOCKED] = "locked",
+	[STATE_HOLDOVER] = "holdover",
+	[STATE_FREERUN] = "freerun",
+};
+
+struct daemon {
+	struct event_base	*base;
+	struct event		*tick;
+	struct cfg		*cfg;
+	struct clock		*clock;
+	struct ctl_server	*ctl;
+	const char		*cfg_path;
+	bool			foreground;
+	bool			debug;
+	enum daemon_state	state;
+	int64_t			start_mono_ns;
+	int64_t			start_real_ns;
+};
+
+static volatile sig_atomic_t got_term;
+static volatile sig_atomic_t got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = sig;
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return tstime_from_timespec(&ts);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tsyncd [-dnt] [-f file]\n"
+	    "       tsyncd --version | --help\n"
+	    "\n"
+	    "  -f file    configuration file (default %s)\n"
+	    "  -n         stay in the foreground, log to stderr\n"
+	    "  -d         log at debug level\n"
+	    "  -t         check the configuration and exit (0 valid, 2 invalid)\n"
+	    "  --version  print the version and exit\n"
+	    "  --help     print this help and exit\n", CFG_DEFAULT_PATH);
+}
+
+/* ------------------------------------------------------------ status */
+
+static json_t *
+clock_json(struct daemon *d)
+{
+	struct clock_status st;
+	json_t *j;
+
+	j = json_pack("{s:s, s:b}", "driver", clock_name(d->clock),
+	    "discipline", clock_disciplined(d->clock));
+	if (j == NULL)
+		return NULL;
+	if (clock_get_status(d->clock, &st) == 0) {
+		json_object_set_new(j, "kernel", json_pack(
+		    "{s:f, s:f, s:b, s:s, s:i, s:f}",
+		    "maxerror_s", tstime_to_s(st.maxerror_ns),
+		    "esterror_s", tstime_to_s(st.esterror_ns),
+		    "unsync", st.unsync,
+		    "leap", st.leap == CLOCK_LEAP_INSERT ? "insert" :
+		    st.leap == CLOCK_LEAP_DELETE ? "delete" : "none",
+		    "tai_offset_s", st.tai_offset_s,
+		    "frequency_ppb", st.freq_ppb));
+	}
+	return j;
+}
+
+static json_t *
+status_json(void *arg)
+{
+	struct daemon *d = arg;
+	const struct cfg *cfg = d->cfg;
+	char started[40];
+	json_t *tol;
+
+	if (tstime_format_iso8601(d->start_real_ns, 0, started,
+	    sizeof(started)) < 0)
+		strcpy(started, "");
+	tol = json_pack("{s:f, s:s?}",
+	    "max_error_s", tstime_to_s(cfg->tolerance.max_error_ns),
+	    "preset", cfg->tolerance.preset);
+	return json_pack("{s:s, s:o, s:f, s:s, s:s, s:o, s:[], s:{s:s, s:i}}",
+	    "state", state_names[d->state],
+	    "clock", clock_json(d),
+	    "uptime_s", tstime_to_s(mono_ns() - d->start_mono_ns),
+	    "started", started,
+	    "config", cfg->path,
+	    "tolerance", tol,
+	    "sources",
+	    "daemon", "version", PACKAGE_VERSION, "pid", (int)getpid());
+}
+
+static void
+publish_status(struct daemon *d)
+{
+	if (d->ctl != NULL)
+		ctl_server_publish(d->ctl, "status", status_json(d));
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int
+open_log(const struct cfg *cfg, bool foreground, bool debug)
+{
+	enum log_format fmt;
+	enum log_target target;
+	int level;
+
+	fmt = cfg->log.format == CFG_LOG_JSON ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT;
+	if (cfg->log.file != NULL)
+		target = LOG_TARGET_FILE;
+	else
+		target = foreground ? LOG_TARGET_STDERR : LOG_TARGET_SYSLOG;
+	level = debug ? LL_DEBUG : cfg->log.level;
+	return log_open(target, fmt, cfg->log.file, level);
+}
+
+static struct ctl_limits
+ctl_limits_of(const struct cfg *cfg)
+{
+	struct ctl_limits l = {
+		.max_clients = cfg->status.max_clients,
+		.idle_timeout_ns = cfg->status.idle_timeout_ns,
+	};
+	return l;
+}
+
+/*
+ * Create the socket's directory (normally /run/tsyncd) when it is missing,
+ * as chronyd does for /run/chrony; under systemd RuntimeDirectory= does it.
+ * Only the last component is created: a missing /run is a broken host.
+ */
+static int
+make_parent_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[256];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return snprintf(err, errlen, "%s: path too long", path), -1;
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return snprintf(err, errlen, "cannot create %s: %s", dir,
+		    strerror(errno)), -1;
+	return 0;
+}
+
+static int
+open_ctl(struct daemon *d, char *err, size_t errlen)
+{
+	struct ctl_handlers h = { .status = status_json, .arg = d };
+	struct ctl_limits limits = ctl_limits_of(d->cfg);
+
+	if (d->cfg->status.socket[0] == '\0') {
+		log_notice("ctl_disabled", "control socket disabled (status.socket is empty)");
+		return 0;
+	}
+	if (make_parent_dir(d->cfg->status.socket, err, errlen) == -1)
+		return -1;
+	d->ctl = ctl_server_create(d->base, d->cfg->status.socket, &limits,
+	    &h, err, errlen);
+	return d->ctl != NULL ? 0 : -1;
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	/* Nothing to do: waking the loop lets main() look at the flags. */
+}
+
+static int
+setup(struct daemon *d, char *err, size_t errlen)
+{
+	struct event_config *ecfg;
+	struct timeval tv = { 0, TICK_US };
+
+	ecfg = event_config_new();
+	if (ecfg == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	/* Monotonic timers; no locking: the daemon is single-threaded. */
+	event_config_set_flag(ecfg, EVENT_BASE_FLAG_NOLOCK);
+	d->base = event_base_new_with_config(ecfg);
+	event_config_free(ecfg);
+	if (d->base == NULL)
+		return snprintf(err, errlen, "cannot create the event loop"), -1;
+	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
+	if (d->tick == NULL || event_add(d->tick, &tv) == -1)
+		return snprintf(err, errlen, "cannot add the loop timer"), -1;
+	d->clock = clock_create(&d->cfg->clock, err, errlen);
+	if (d->clock == NULL)
+		return -1;
+	return open_ctl(d, err, errlen);
+}
+
+static void
+teardown(struct daemon *d)
+{
+	if (d->ctl != NULL)
+		ctl_server_destroy(d->ctl);
+	if (d->clock != NULL)
+		clock_destroy(d->clock);
+	if (d->tick != NULL)
+		event_free(d->tick);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	cfg_free(d->cfg);
+}
+
+/* ------------------------------------------------------------ reload */
+
+static bool
+clock_cfg_changed(const struct cfg_clock *a, const struct cfg_clock *b)
+{
+	return a->driver != b->driver || a->discipline != b->discipline ||
+	    memcmp(&a->sim, &b->sim, sizeof(a->sim)) != 0;
+}
+
+static void
+reload(struct daemon *d)
+{
+	char err[CFG_ERR_LEN];
+	struct cfg *ncfg;
+	struct clock *nclock = NULL;
+	struct ctl_limits limits;
+
+	if (cfg_load(d->cfg_path, &ncfg, err, sizeof(err)) == -1) {
+		log_at(LL_ERR, "config_reload_failed",
+		    json_pack("{s:s}", "error", err),
+		    "%s; keeping the running configuration", err);
+		return;
+	}
+	if (clock_cfg_changed(&d->cfg->clock, &ncfg->clock)) {
+		nclock = clock_create(&ncfg->clock, err, sizeof(err));
+		if (nclock == NULL) {
+			log_error("config_reload_failed", "clock: %s; keeping "
+			    "the running configuration", err);
+			cfg_free(ncfg);
+			return;
+		}
+	}
+	if (strcmp(d->cfg->status.socket, ncfg->status.socket) != 0)
+		log_warning("config_restart_required", "status.socket changed "
+		    "to \"%s\": the new path takes effect at the next start; "
+		    "still listening on \"%s\"", ncfg->status.socket,
+		    d->cfg->status.socket);
+	if (open_log(ncfg, d->foreground, d->debug) == -1)
+		log_warning("log_reopen_failed", "cannot open the new log "
+		    "target: %s; keeping the old one", strerror(errno));
+	if (nclock != NULL) {
+		clock_destroy(d->clock);
+		d->clock = nclock;
+	}
+	/* The socket keeps its path; everything else follows the file. */
+	free(ncfg->status.socket);
+	ncfg->status.socket = strdup(d->cfg->status.socket);
+	if (ncfg->status.socket == NULL)
+		fatalx("out_of_memory", "out of memory");
+	cfg_free(d->cfg);
+	d->cfg = ncfg;
+	limits = ctl_limits_of(d->cfg);
+	if (d->ctl != NULL)
+		ctl_server_set_limits(d->ctl, &limits);
+	log_notice("config_reloaded", "configuration reloaded from %s",
+	    d->cfg_path);
+	publish_status(d);
+}
+
+/* ------------------------------------------------------------ main */
+
+/*
+ * Detach. The parent waits on a pipe until the child reports that start-up
+ * succeeded (byte 0) or failed (byte 1), so that errors reach the shell.
+ */
+static int
+daemonize(int *notify_fd)
+{
+	int p[2], fd;
+	char c = 1;
+	pid_t pid;
+
+	if (pipe(p) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			c = 1;
+		_exit(c == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+	close(p[0]);
+	*notify_fd = p[1];
+	if (setsid() == -1 || chdir("/") == -1)
+		return -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return 0;
+}
+
+static void
+notify_parent(int *fd, char result)
+{
+	if (*fd < 0)
+		return;
+	if (write(*fd, &result, 1) != 1) {
+		/* The parent is gone; nothing to tell. */
+	}
+	close(*fd);
+	*fd = -1;
+}
+
+static void
+run(struct daemon *d)
+{
+	while (!got_term) {
+		if (event_base_loop(d->base, EVLOOP_ONCE) == -1) {
+			log_error("event_loop_failed", "event loop failed: %s",
+			    strerror(errno));
+			break;
+		}
+		if (got_hup) {
+			got_hup = 0;
+			reload(d);
+		}
+	}
+	if (got_term)
+		log_notice("stopping", "received %s, exiting",
+		    got_term == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static int
+check_config(const char *path)
+{
+	char err[CFG_ERR_LEN];
+	struct cfg *cfg;
+
+	if (cfg_load(path, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_CONFIG_INVALID;
+	}
+	printf("%s: configuration OK\n", path);
+	cfg_free(cfg);
+	return EXIT_SUCCESS;
+}
+
+static int
+parse_args(int argc, char **argv, struct daemon *d, bool *check_only)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "df:nt", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': d->debug = true; break;
+		case 'f': d->cfg_path = optarg; break;
+		case 'n': d->foreground = true; break;
+		case 't': *check_only = true; break;
+		case 'h': usage(stdout); exit(EXIT_SUCCESS);
+		case 'V': printf("tsyncd %s\n", PACKAGE_VERSION); exit(EXIT_SUCCESS);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tsyncd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { .cfg_path = CFG_DEFAULT_PATH };
+	char err[CFG_ERR_LEN];
+	bool check_only = false;
+	int notify_fd = -1;
+
+	if (parse_args(argc, argv, &d, &check_only) == -1)
+		return EXIT_CONFIG_INVALID;
+	if (check_only)
+		return check_config(d.cfg_path);
+	if (cfg_load(d.cfg_path, &d.cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "tsyncd: %s\n", err);
+		return EXIT_CONFIG_INVALID;
+	}
+	umask(022);
+	if (!d.foreground && daemonize(&notify_fd) == -1) {
+		fprintf(stderr, "tsyncd: cannot detach: %s\n", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (open_log(d.cfg, d.foreground, d.debug) == -1) {
+		fprintf(stderr, "tsyncd: cannot open the log: %s\n", strerror(errno));
+		notify_parent(&notify_fd, 1);
+		return EXIT_FAILURE;
+	}
+	if (install_signals() == -1)
+		fatalx("startup_failed", "sigaction: %s", strerror(errno));
+	d.start_mono_ns = mono_ns();
+	d.state = STATE_UNSYNCHRONIZED;
+	if (setup(&d, err, sizeof(err)) == -1) {
+		log_error("startup_failed", "%s", err);
+		notify_parent(&notify_fd, 1);
+		teardown(&d);
+		return EXIT_FAILURE;
+	}
+	clock_read(d.clock, &d.start_real_ns);
+	log_at(LL_NOTICE, "started", json_pack("{s:s, s:s, s:s, s:b, s:s}",
+	    "version", PACKAGE_VERSION, "config", d.cfg->path,
+	    "clock", clock_name(d.clock), "discipline", clock_disciplined(d.clock),
+	    "socket", d.cfg->status.socket),
+	    "tsyncd %s started: clock %s, discipline %s, config %s",
+	    PACKAGE_VERSION, clock_name(d.clock),
+	    clock_disciplined(d.clock) ? "on" : "off", d.cfg->path);
+	notify_parent(&notify_fd, 0);
+	run(&d);
+	teardown(&d);
+	log_close();
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,118 @@
+/*
+ * cfg.h - the daemon's configuration, loaded from YAML with libyaml.
+ *
+ * Every error names file:line:column, the key path and what was expected,
+ * e.g.  bad.yaml:7:12: clock.step_threshold: expected a duration like
+ * "100ms", got "fast". Unknown keys, wrong types and out-of-range values
+ * are errors. Missing keys take the defaults documented in tsyncd.yaml(5).
+ */
+#ifndef TSYNC_CFG_H
+#define TSYNC_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_DEFAULT_PATH	"/etc/tsyncd/tsyncd.yaml"
+#define CFG_ERR_LEN		512
+
+enum cfg_clock_driver {
+	CFG_CLOCK_OBSERVE,	/* reads CLOCK_REALTIME, never adjusts it */
+	CFG_CLOCK_SYSTEM,	/* CLOCK_REALTIME through clock_adjtime() */
+	CFG_CLOCK_SIM,		/* simulated oscillator, for tests */
+};
+
+enum cfg_oscillator {
+	CFG_OSC_SERVER_XTAL,
+	CFG_OSC_TCXO,
+	CFG_OSC_OCXO,
+	CFG_OSC_RUBIDIUM,
+};
+
+struct cfg_sim {
+	double		freq_offset_ppb;	/* clock.sim.frequency_offset */
+	int64_t		initial_offset_ns;	/* clock.sim.initial_offset */
+	int64_t		noise_ns;		/* clock.sim.noise: white phase noise, 1 sigma */
+	double		wander_ppb;		/* clock.sim.wander: random-walk FM per sqrt(s) */
+	uint64_t	seed;			/* clock.sim.seed */
+};
+
+struct cfg_clock {
+	enum cfg_clock_driver	driver;		/* default observe */
+	bool			discipline;	/* default false */
+	int64_t			step_threshold_ns; /* default 100ms; 0 = never step */
+	double			max_frequency_ppb; /* default 500ppm */
+	enum cfg_oscillator	oscillator;	/* default server-xtal */
+	struct cfg_sim		sim;
+};
+
+struct cfg_tolerance {
+	int64_t		max_error_ns;	/* default 1ms (the rts25 preset) */
+	char		*preset;	/* NULL when max_error was given directly */
+};
+
+struct cfg_status {
+	char		*socket;	/* default /run/tsyncd/tsyncd.sock; "" disables */
+	int		max_clients;	/* default 64, 1..4096 */
+	int64_t		idle_timeout_ns; /* default 60s, 1s..1d */
+};
+
+enum cfg_log_format {
+	CFG_LOG_TEXT,
+	CFG_LOG_JSON,
+};
+
+struct cfg_log {
+	int			level;	/* enum log_level, default info */
+	enum cfg_log_format	format;	/* default text */
+	char			*file;	/* NULL: stderr (foreground) or syslog */
+};
+
+struct cfg_leap {
+	char		*file;		/* default /usr/share/zoneinfo/leap-seconds.list */
+};
+
+enum cfg_source_type {
+	CFG_SOURCE_NTP,
+	CFG_SOURCE_PTP,
+	CFG_SOURCE_GNSS,
+	CFG_SOURCE_SHM,
+	CFG_SOURCE_GPSD,
+};
+
+struct cfg_source {
+	char			*name;
+	enum cfg_source_type	type;
+	int			line, column;	/* where the entry starts */
+};
+
+struct cfg {
+	char			*path;	/* as given to cfg_load() */
+	struct cfg_clock	clock;
+	struct cfg_tolerance	tolerance;
+	struct cfg_status	status;
+	struct cfg_log		log;
+	struct cfg_leap		leap;
+	struct cfg_source	*sources;
+	size_t			nsources;
+};
+
+/* A configuration holding only defaults (path "<defaults>"). */
+struct cfg *cfg_default(void);
+
+/*
+ * Load and validate. On success returns 0 and *out (free with cfg_free).
+ * On error returns -1, *out untouched, and err holds one line
+ * "file:line:column: key.path: message" (no trailing newline).
+ */
+int	cfg_load(const char *path, struct cfg **out, char *err, size_t errlen);
+/* The same from memory; `name` stands in for the file name in errors. */
+int	cfg_load_buffer(const char *name, const char *buf, size_t len,
+	    struct cfg **out, char *err, size_t errlen);
+void	cfg_free(struct cfg *cfg);
+
+const char *cfg_clock_driver_name(enum cfg_clock_driver d);
+const char *cfg_oscillator_name(enum cfg_oscillator o);
+const char *cfg_source_type_name(enum cfg_source_type t);
+
+#endif
