@@ -22,10 +22,21 @@ struct clock_ops {
 struct clock {
 	const struct clock_ops	*ops;
 	bool			discipline;
+	double			max_freq_ppb;	/* set by clock_create */
 };
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/*
+ * Read-only access to CLOCK_REALTIME, shared by the observe and system
+ * drivers (defined in clock_observe.c). get_status uses clock_adjtime()
+ * with modes = 0 and so never changes the kernel's state.
+ */
+int	clock_realtime_read(struct clock *c, int64_t *t_ns);
+int	clock_realtime_read_with_bounds(struct clock *c, int64_t *t_ns,
+	    int64_t *window_ns);
+int	clock_realtime_get_status(struct clock *c, struct clock_status *st);
 
 struct clock *clock_observe_create(const struct cfg_clock *cfg, char *err, size_t errlen);
 struct clock *clock_system_create(const struct cfg_clock *cfg, char *err, size_t errlen);
