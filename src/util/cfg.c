@@ -1,0 +1,1374 @@
+/*
+ * cfg.c - load and validate tsyncd.yaml.
+ *
+ * The YAML is read as a stream of libyaml events (the document API would
+ * resolve aliases silently and lose anchors, both of which we reject) and
+ * checked against one table of keys per section, in the manner of
+ * linuxptp's config_tab: a new key is a new row. Each row names its setter,
+ * its field, its range and its default; the default is text parsed by the
+ * same setter, so cfg_default() and a file spelling out every default
+ * cannot disagree.
+ */
+#include "config.h"
+
+#include <sys/un.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "units.h"
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#define NS_S		INT64_C(1000000000)
+#define PPB_PPM		INT64_C(1000)
+
+#define MAX_FILE_BYTES	(1024 * 1024)
+#define MAX_KEYS	16	/* rows per section */
+#define MAX_SOURCES	256
+#define MAX_PATH_BYTES	4096
+#define SOCKET_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
+#define SOURCE_NAME_MAX	32
+#define PATH_LEN	256	/* key path in messages */
+#define QUOTE_LEN	256	/* 48 characters, each maybe \\xNN, and "..." */
+
+/* Setters store every enum through an int. */
+_Static_assert(sizeof(enum cfg_clock_driver) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum cfg_oscillator) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum cfg_log_format) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum cfg_source_type) == sizeof(int), "enum size");
+
+struct parser;
+struct key;
+
+typedef int (*set_fn)(const struct key *, void *base, const char *val,
+    char *why, size_t len);
+
+struct name_val {
+	const char	*name;
+	int64_t		val;
+};
+
+#define K_MIN_EXCL	0x1	/* the value must be above min */
+#define K_REQUIRED	0x2
+#define K_STR		0x4	/* the field is a malloc'd char * */
+
+struct section {
+	const struct key	*keys;
+	size_t			nkeys;
+	bool			open;	/* skip unknown keys instead of failing */
+};
+
+struct key {
+	const char		*name;
+	set_fn			set;	/* scalar values */
+	const char		*what;	/* "expected ..." when not an enum */
+	size_t			off;	/* of the field in the section's struct */
+	int64_t			min, max; /* ns, ppb or a plain integer */
+	unsigned		flags;
+	const struct name_val	*names;	/* enum values */
+	const struct section	*sub;	/* nested mapping */
+	int			(*parse)(struct parser *, const struct key *,
+				    void *base);	/* anything else */
+	const char		*def;	/* NULL: zero */
+	const char		*excludes; /* a sibling that may not also be set */
+	const char		*help;
+};
+
+/* Which keys of a mapping were given, and where. */
+struct seen {
+	uint32_t	bits;
+	yaml_mark_t	key[MAX_KEYS];
+	yaml_mark_t	val[MAX_KEYS];
+};
+
+struct parser {
+	yaml_parser_t	yp;
+	yaml_event_t	ev;		/* the current event */
+	bool		have_ev;
+	const char	*name;
+	const char	*buf;
+	size_t		len;
+	char		*err;
+	size_t		errlen;
+	char		path[PATH_LEN];	/* key path of the current node */
+	size_t		pathlen;
+	yaml_mark_t	*type_marks;	/* per source: its type value */
+};
+
+static int	set_bool(const struct key *, void *, const char *, char *, size_t);
+static int	set_enum(const struct key *, void *, const char *, char *, size_t);
+static int	set_duration(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_frequency(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_int(const struct key *, void *, const char *, char *, size_t);
+static int	set_u64(const struct key *, void *, const char *, char *, size_t);
+static int	set_path(const struct key *, void *, const char *, char *, size_t);
+static int	set_socket(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_max_error(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_preset(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_source_name(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	parse_sources(struct parser *, const struct key *, void *);
+
+#define W_BOOL		"true or false"
+#define W_DURATION	"a duration like \"100ms\""
+#define W_FREQUENCY	"a frequency offset like \"500ppm\""
+#define W_INT		"an integer"
+#define W_PATH		"an absolute path"
+
+/* ---------------------------------------------------------------- tables */
+
+static const struct name_val clock_drivers[] = {
+	{ "observe", CFG_CLOCK_OBSERVE },
+	{ "system", CFG_CLOCK_SYSTEM },
+	{ "sim", CFG_CLOCK_SIM },
+	{ NULL, 0 },
+};
+
+static const struct name_val oscillators[] = {
+	{ "server-xtal", CFG_OSC_SERVER_XTAL },
+	{ "tcxo", CFG_OSC_TCXO },
+	{ "ocxo", CFG_OSC_OCXO },
+	{ "rubidium", CFG_OSC_RUBIDIUM },
+	{ NULL, 0 },
+};
+
+static const struct name_val log_levels[] = {
+	{ "error", LL_ERR },
+	{ "warning", LL_WARNING },
+	{ "notice", LL_NOTICE },
+	{ "info", LL_INFO },
+	{ "debug", LL_DEBUG },
+	{ NULL, 0 },
+};
+
+static const struct name_val log_formats[] = {
+	{ "text", CFG_LOG_TEXT },
+	{ "json", CFG_LOG_JSON },
+	{ NULL, 0 },
+};
+
+static const struct name_val source_types[] = {
+	{ "ntp", CFG_SOURCE_NTP },
+	{ "ptp", CFG_SOURCE_PTP },
+	{ "gnss", CFG_SOURCE_GNSS },
+	{ "shm", CFG_SOURCE_SHM },
+	{ "gpsd", CFG_SOURCE_GPSD },
+	{ NULL, 0 },
+};
+
+/* Maximum error from UTC, in ns, that each regime or standard allows. */
+static const struct name_val presets[] = {
+	{ "rts25-hft", 100000 },	/* MiFID II RTS 25, HFT member */
+	{ "rts25", 1000000 },		/* RTS 25, other electronic trading */
+	{ "rts25-voice", 1000000000 },	/* RTS 25, voice/RFQ */
+	{ "cat-participant", 100000 },	/* CAT NMS Plan, exchanges */
+	{ "finra", 50000000 },		/* FINRA 4590, CAT industry members */
+	{ "iec61850", 1000 },		/* IEC/IEEE 61850-9-3 */
+	{ "g8271-1", 500000000 },	/* ITU-T G.8271 accuracy levels */
+	{ "g8271-2", 100000 },
+	{ "g8271-3", 5000 },
+	{ "g8271-4", 1500 },
+	{ "g8271-5", 1000 },
+	{ "g8271-6a", 260 },
+	{ "g8271-6b", 130 },
+	{ "g8271-6c", 65 },
+	{ "prtc-a", 100 },		/* ITU-T G.8272 */
+	{ "prtc-b", 40 },
+	{ NULL, 0 },
+};
+
+static const struct key sim_keys[] = {
+	{ .name = "frequency_offset", .set = set_frequency, .what = W_FREQUENCY,
+	  .off = offsetof(struct cfg_sim, freq_offset_ppb),
+	  .min = -1000 * PPB_PPM, .max = 1000 * PPB_PPM, .def = "0",
+	  .help = "frequency error of the simulated oscillator" },
+	{ .name = "initial_offset", .set = set_duration, .what = W_DURATION,
+	  .off = offsetof(struct cfg_sim, initial_offset_ns),
+	  .min = -1000 * NS_S, .max = 1000 * NS_S, .def = "0",
+	  .help = "offset of the simulated clock at start" },
+	{ .name = "noise", .set = set_duration, .what = W_DURATION,
+	  .off = offsetof(struct cfg_sim, noise_ns),
+	  .min = 0, .max = NS_S, .def = "0",
+	  .help = "white phase noise, 1 sigma" },
+	{ .name = "wander", .set = set_frequency, .what = W_FREQUENCY,
+	  .off = offsetof(struct cfg_sim, wander_ppb),
+	  .min = 0, .max = 1000 * PPB_PPM, .def = "0",
+	  .help = "random-walk frequency noise per sqrt(s)" },
+	{ .name = "seed", .set = set_u64, .what = "a non-negative integer",
+	  .off = offsetof(struct cfg_sim, seed), .def = "1",
+	  .help = "seed of the noise generator" },
+};
+
+static const struct section sim_section = { sim_keys, ARRAY_LEN(sim_keys),
+	false };
+
+static const struct key clock_keys[] = {
+	{ .name = "driver", .set = set_enum, .names = clock_drivers,
+	  .off = offsetof(struct cfg_clock, driver), .def = "observe",
+	  .help = "how the system clock is read and steered" },
+	{ .name = "discipline", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_clock, discipline), .def = "false",
+	  .help = "steer the clock (false: observe and report only)" },
+	{ .name = "step_threshold", .set = set_duration, .what = W_DURATION,
+	  .off = offsetof(struct cfg_clock, step_threshold_ns),
+	  .min = 0, .max = 1000 * NS_S, .def = "100ms",
+	  .help = "step instead of slewing above this offset; 0: never" },
+	{ .name = "max_frequency", .set = set_frequency, .what = W_FREQUENCY,
+	  .off = offsetof(struct cfg_clock, max_frequency_ppb),
+	  .min = 0, .max = 500000 * PPB_PPM, .flags = K_MIN_EXCL,
+	  .def = "500ppm", .help = "largest frequency correction applied" },
+	{ .name = "oscillator", .set = set_enum, .names = oscillators,
+	  .off = offsetof(struct cfg_clock, oscillator), .def = "server-xtal",
+	  .help = "kind of local oscillator, for holdover estimates" },
+	{ .name = "sim", .sub = &sim_section,
+	  .off = offsetof(struct cfg_clock, sim),
+	  .help = "the simulated clock (driver sim)" },
+};
+
+static const struct section clock_section = { clock_keys,
+	ARRAY_LEN(clock_keys), false };
+
+static const struct key tolerance_keys[] = {
+	{ .name = "max_error", .set = set_max_error, .what = W_DURATION,
+	  .off = offsetof(struct cfg_tolerance, max_error_ns),
+	  .min = 0, .max = 1000 * NS_S, .flags = K_MIN_EXCL,
+	  .excludes = "preset", .help = "largest allowed error from UTC" },
+	{ .name = "preset", .set = set_preset, .what = "a preset name",
+	  .off = offsetof(struct cfg_tolerance, preset), .flags = K_STR,
+	  .def = "rts25", .excludes = "max_error",
+	  .help = "max_error from a regulation or standard" },
+};
+
+static const struct section tolerance_section = { tolerance_keys,
+	ARRAY_LEN(tolerance_keys), false };
+
+static const struct key status_keys[] = {
+	{ .name = "socket", .set = set_socket,
+	  .what = "an absolute path, or \"\" to disable the socket",
+	  .off = offsetof(struct cfg_status, socket), .flags = K_STR,
+	  .def = "/run/tsyncd/tsyncd.sock", .help = "control socket" },
+	{ .name = "max_clients", .set = set_int, .what = W_INT,
+	  .off = offsetof(struct cfg_status, max_clients),
+	  .min = 1, .max = 4096, .def = "64",
+	  .help = "concurrent control connections" },
+	{ .name = "idle_timeout", .set = set_duration, .what = W_DURATION,
+	  .off = offsetof(struct cfg_status, idle_timeout_ns),
+	  .min = NS_S, .max = 86400 * NS_S, .def = "60s",
+	  .help = "close control connections idle this long" },
+};
+
+static const struct section status_section = { status_keys,
+	ARRAY_LEN(status_keys), false };
+
+static const struct key log_keys[] = {
+	{ .name = "level", .set = set_enum, .names = log_levels,
+	  .off = offsetof(struct cfg_log, level), .def = "info",
+	  .help = "least severe level logged" },
+	{ .name = "format", .set = set_enum, .names = log_formats,
+	  .off = offsetof(struct cfg_log, format), .def = "text",
+	  .help = "text lines or JSON lines" },
+	{ .name = "file", .set = set_path, .what = W_PATH,
+	  .off = offsetof(struct cfg_log, file), .flags = K_STR,
+	  .help = "append records here instead of stderr/syslog" },
+};
+
+static const struct section log_section = { log_keys, ARRAY_LEN(log_keys),
+	false };
+
+static const struct key leap_keys[] = {
+	{ .name = "file", .set = set_path, .what = W_PATH,
+	  .off = offsetof(struct cfg_leap, file), .flags = K_STR,
+	  .def = "/usr/share/zoneinfo/leap-seconds.list",
+	  .help = "IERS/NIST leap-seconds.list" },
+};
+
+static const struct section leap_section = { leap_keys, ARRAY_LEN(leap_keys),
+	false };
+
+/* Per-type keys will join these once a source driver exists. */
+enum { SRC_NAME, SRC_TYPE };
+static const struct key source_keys[] = {
+	[SRC_NAME] = { .name = "name", .set = set_source_name,
+	  .what = "a source name",
+	  .off = offsetof(struct cfg_source, name), .flags = K_STR | K_REQUIRED,
+	  .help = "unique name, 1-32 of A-Z a-z 0-9 _ . -" },
+	[SRC_TYPE] = { .name = "type", .set = set_enum, .names = source_types,
+	  .off = offsetof(struct cfg_source, type), .flags = K_REQUIRED,
+	  .help = "kind of source" },
+};
+
+static const struct section source_section = { source_keys,
+	ARRAY_LEN(source_keys), true };
+
+static const struct key top_keys[] = {
+	{ .name = "clock", .sub = &clock_section,
+	  .off = offsetof(struct cfg, clock) },
+	{ .name = "tolerance", .sub = &tolerance_section,
+	  .off = offsetof(struct cfg, tolerance) },
+	{ .name = "status", .sub = &status_section,
+	  .off = offsetof(struct cfg, status) },
+	{ .name = "log", .sub = &log_section, .off = offsetof(struct cfg, log) },
+	{ .name = "leap", .sub = &leap_section,
+	  .off = offsetof(struct cfg, leap) },
+	{ .name = "sources", .parse = parse_sources,
+	  .off = offsetof(struct cfg, sources) },
+};
+
+static const struct section top_section = { top_keys, ARRAY_LEN(top_keys),
+	false };
+
+_Static_assert(ARRAY_LEN(sim_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(clock_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(tolerance_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(status_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(log_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(leap_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(source_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(top_keys) <= MAX_KEYS, "seen bits");
+
+/* ---------------------------------------------------------------- text */
+
+static void *
+field(void *base, const struct key *k)
+{
+	return (char *)base + k->off;
+}
+
+/* s made safe for a one-line message: escaped, cut short, maybe quoted. */
+static const char *
+printable(const char *s, bool quotes, char *buf, size_t len)
+{
+	size_t o = 0, n = 0;
+
+	if (quotes)
+		buf[o++] = '"';
+	for (; *s != '\0' && o + 8 < len; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* Cut between UTF-8 sequences, never inside one. */
+		if (n >= 48 && (c & 0xc0) != 0x80) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else if (quotes && (c == '"' || c == '\\')) {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else
+			buf[o++] = (char)c;
+	}
+	if (quotes)
+		buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static const char *
+quote(const char *s, char *buf, size_t len)
+{
+	return printable(s, true, buf, len);
+}
+
+static const char *
+value_name(const struct name_val *nv, int64_t val)
+{
+	for (; nv->name != NULL; nv++)
+		if (nv->val == val)
+			return nv->name;
+	return "unknown";
+}
+
+static const struct name_val *
+name_lookup(const struct name_val *nv, const char *name)
+{
+	for (; nv->name != NULL; nv++)
+		if (strcmp(nv->name, name) == 0)
+			return nv;
+	return NULL;
+}
+
+static void
+join_names(const struct name_val *nv, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (; nv->name != NULL && o < len; nv++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+		    o > 0 ? ", " : "", nv->name);
+}
+
+/* What a key's value should look like, for "expected ..." messages. */
+static const char *
+expected(const struct key *k, char *buf, size_t len)
+{
+	static const char prefix[] = "one of ";
+
+	if (k->names == NULL)
+		return k->what;
+	memcpy(buf, prefix, sizeof(prefix));
+	join_names(k->names, buf + sizeof(prefix) - 1,
+	    len - (sizeof(prefix) - 1));
+	return buf;
+}
+
+static int
+bad_value(const struct key *k, const char *val, char *why, size_t len)
+{
+	char what[CFG_ERR_LEN / 2], q[QUOTE_LEN];
+
+	snprintf(why, len, "expected %s, got %s",
+	    expected(k, what, sizeof(what)), quote(val, q, sizeof(q)));
+	return -1;
+}
+
+/* Bounds read best with the largest exact unit, days included. */
+static void
+format_ns(int64_t ns, char *buf, size_t len)
+{
+	static const struct name_val big[] = {
+		{ "d", 86400 * NS_S }, { "h", 3600 * NS_S }, { "min", 60 * NS_S },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(big); i++)
+		if (ns != 0 && ns % big[i].val == 0) {
+			snprintf(buf, len, "%" PRId64 "%s", ns / big[i].val,
+			    big[i].name);
+			return;
+		}
+	units_format_duration(ns, buf, len);
+}
+
+static void
+format_ppb(int64_t ppb, char *buf, size_t len)
+{
+	if (ppb % PPB_PPM == 0)
+		snprintf(buf, len, "%" PRId64 "ppm", ppb / PPB_PPM);
+	else
+		snprintf(buf, len, "%" PRId64 "ppb", ppb);
+}
+
+static void
+format_int(int64_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRId64, v);
+}
+
+static int
+out_of_range(const struct key *k, const char *val,
+    void (*fmt)(int64_t, char *, size_t), char *why, size_t len)
+{
+	char lo[32], hi[32], v[QUOTE_LEN];
+
+	fmt(k->min, lo, sizeof(lo));
+	fmt(k->max, hi, sizeof(hi));
+	printable(val, false, v, sizeof(v));
+	if (k->flags & K_MIN_EXCL)
+		snprintf(why, len, "%s is out of range (more than %s, "
+		    "at most %s)", v, lo, hi);
+	else
+		snprintf(why, len, "%s is out of range (%s..%s)", v, lo, hi);
+	return -1;
+}
+
+static bool
+in_range(const struct key *k, double v)
+{
+	if (k->flags & K_MIN_EXCL ? v <= (double)k->min : v < (double)k->min)
+		return false;
+	return v <= (double)k->max;
+}
+
+/* ---------------------------------------------------------------- setters */
+
+static int
+set_bool(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+
+	for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+		if (strcasecmp(val, yes[i]) == 0 || strcasecmp(val, no[i]) == 0) {
+			*(bool *)field(base, k) = strcasecmp(val, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return bad_value(k, val, why, len);
+}
+
+static int
+set_enum(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	const struct name_val *nv = name_lookup(k->names, val);
+
+	if (nv == NULL)
+		return bad_value(k, val, why, len);
+	*(int *)field(base, k) = (int)nv->val;
+	return 0;
+}
+
+static int
+set_duration(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	const char *err;
+	int64_t ns;
+
+	if (units_parse_duration(val, &ns, &err) < 0) {
+		if (strncmp(err, "out of range", 12) == 0)
+			return out_of_range(k, val, format_ns, why, len);
+		return bad_value(k, val, why, len);
+	}
+	if ((k->flags & K_MIN_EXCL ? ns <= k->min : ns < k->min) || ns > k->max)
+		return out_of_range(k, val, format_ns, why, len);
+	*(int64_t *)field(base, k) = ns;
+	return 0;
+}
+
+static int
+set_frequency(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	const char *err;
+	double ppb;
+
+	if (units_parse_frequency(val, &ppb, &err) < 0) {
+		if (strncmp(err, "out of range", 12) == 0)
+			return out_of_range(k, val, format_ppb, why, len);
+		return bad_value(k, val, why, len);
+	}
+	if (!in_range(k, ppb))
+		return out_of_range(k, val, format_ppb, why, len);
+	*(double *)field(base, k) = ppb;
+	return 0;
+}
+
+/* Plain decimal digits only: no sign, no 0x, no 1_000, no spaces. */
+static int
+parse_digits(const char *s, uint64_t *v)
+{
+	uint64_t r = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (r > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -2;
+		r = r * 10 + (uint64_t)(*s - '0');
+	}
+	*v = r;
+	return 0;
+}
+
+static int
+set_int(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	bool neg = val[0] == '-';
+	uint64_t u = 0;
+	int64_t v;
+	int r = parse_digits(val + neg, &u);
+
+	if (r == -1)
+		return bad_value(k, val, why, len);
+	/* Integer keys have small bounds: anything huge is out of range. */
+	if (r == -2 || u > (uint64_t)INT32_MAX)
+		return out_of_range(k, val, format_int, why, len);
+	v = neg ? -(int64_t)u : (int64_t)u;
+	if (!in_range(k, (double)v))
+		return out_of_range(k, val, format_int, why, len);
+	*(int *)field(base, k) = (int)v;
+	return 0;
+}
+
+static int
+set_u64(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	uint64_t u;
+	char v[QUOTE_LEN];
+	int r = parse_digits(val, &u);
+
+	if (r == -1)
+		return bad_value(k, val, why, len);
+	if (r == -2) {
+		snprintf(why, len, "%s is out of range (0..%" PRIu64 ")",
+		    printable(val, false, v, sizeof(v)), UINT64_MAX);
+		return -1;
+	}
+	*(uint64_t *)field(base, k) = u;
+	return 0;
+}
+
+static int
+set_string(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	char **f = field(base, k);
+	char *s = strdup(val);
+
+	if (s == NULL) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	free(*f);
+	*f = s;
+	return 0;
+}
+
+static int
+set_path(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	if (val[0] != '/')
+		return bad_value(k, val, why, len);
+	if (strlen(val) >= MAX_PATH_BYTES) {
+		snprintf(why, len, "path is longer than %d bytes",
+		    MAX_PATH_BYTES - 1);
+		return -1;
+	}
+	return set_string(k, base, val, why, len);
+}
+
+static int
+set_socket(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	if (val[0] != '\0' && val[0] != '/')
+		return bad_value(k, val, why, len);
+	if (strlen(val) >= SOCKET_PATH_MAX) {
+		snprintf(why, len, "path is %zu bytes, a socket path holds at "
+		    "most %zu", strlen(val), SOCKET_PATH_MAX - 1);
+		return -1;
+	}
+	return set_string(k, base, val, why, len);
+}
+
+/* A direct max_error replaces the preset it would contradict. */
+static int
+set_max_error(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	struct cfg_tolerance *t = base;
+
+	if (set_duration(k, base, val, why, len) < 0)
+		return -1;
+	free(t->preset);
+	t->preset = NULL;
+	return 0;
+}
+
+static int
+set_preset(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	struct cfg_tolerance *t = base;
+	const struct name_val *nv = name_lookup(presets, val);
+	char names[CFG_ERR_LEN / 2], q[QUOTE_LEN];
+
+	if (nv == NULL) {
+		join_names(presets, names, sizeof(names));
+		snprintf(why, len, "unknown preset %s (expected one of: %s)",
+		    quote(val, q, sizeof(q)), names);
+		return -1;
+	}
+	if (set_string(k, base, val, why, len) < 0)
+		return -1;
+	t->max_error_ns = nv->val;
+	return 0;
+}
+
+static int
+set_source_name(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	size_t n = strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-");
+	char q[QUOTE_LEN];
+
+	if (n == 0 || n > SOURCE_NAME_MAX || val[n] != '\0') {
+		snprintf(why, len, "invalid source name %s (1 to %d characters "
+		    "from A-Z a-z 0-9 _ . -)", quote(val, q, sizeof(q)),
+		    SOURCE_NAME_MAX);
+		return -1;
+	}
+	return set_string(k, base, val, why, len);
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static int fail(struct parser *, const yaml_mark_t *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "name:line:col: path: message"; no position for I/O, no path at top. */
+static int
+fail(struct parser *p, const yaml_mark_t *m, const char *fmt, ...)
+{
+	char msg[CFG_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (m == NULL)
+		snprintf(p->err, p->errlen, "%s: %s", p->name, msg);
+	else if (p->pathlen == 0)
+		snprintf(p->err, p->errlen, "%s:%zu:%zu: %s", p->name,
+		    m->line + 1, m->column + 1, msg);
+	else
+		snprintf(p->err, p->errlen, "%s:%zu:%zu: %s: %s", p->name,
+		    m->line + 1, m->column + 1, p->path, msg);
+	return -1;
+}
+
+/* Append ".seg" (or "[i]") to the key path; returns what to pop back to. */
+static size_t
+push(struct parser *p, const char *seg)
+{
+	size_t old = p->pathlen, o = old;
+
+	if (o > 0 && seg[0] != '[' && o + 1 < sizeof(p->path))
+		p->path[o++] = '.';
+	for (; *seg != '\0' && o + 1 < sizeof(p->path); seg++) {
+		unsigned char c = (unsigned char)*seg;
+
+		p->path[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	p->path[o] = '\0';
+	p->pathlen = o;
+	return old;
+}
+
+static void
+pop(struct parser *p, size_t old)
+{
+	p->pathlen = old;
+	p->path[old] = '\0';
+}
+
+/* libyaml's reader reports a byte offset only; find its line and column. */
+static yaml_mark_t
+mark_at(const struct parser *p, size_t offset)
+{
+	yaml_mark_t m = { offset, 0, 0 };
+
+	for (size_t i = 0; i < offset && i < p->len; i++) {
+		if (p->buf[i] == '\n') {
+			m.line++;
+			m.column = 0;
+		} else if (((unsigned char)p->buf[i] & 0xc0) != 0x80)
+			m.column++;
+	}
+	return m;
+}
+
+static int
+syntax_error(struct parser *p)
+{
+	const yaml_parser_t *y = &p->yp;
+	yaml_mark_t m;
+
+	pop(p, 0);
+	switch (y->error) {
+	case YAML_MEMORY_ERROR:
+		return fail(p, NULL, "out of memory");
+	case YAML_READER_ERROR:
+		m = mark_at(p, y->problem_offset);
+		return fail(p, &m, "invalid input: %s", y->problem);
+	default:
+		if (y->problem == NULL)
+			return fail(p, &y->problem_mark, "YAML syntax error");
+		if (y->context == NULL)
+			return fail(p, &y->problem_mark, "YAML syntax error: %s",
+			    y->problem);
+		if (y->context_mark.index == y->problem_mark.index)
+			return fail(p, &y->problem_mark, "YAML syntax error: %s "
+			    "(%s)", y->problem, y->context);
+		return fail(p, &y->problem_mark, "YAML syntax error: %s (%s "
+		    "at %zu:%zu)", y->problem, y->context,
+		    y->context_mark.line + 1, y->context_mark.column + 1);
+	}
+}
+
+/* ---------------------------------------------------------------- events */
+
+static bool
+is_null(const yaml_event_t *e)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+
+	if (e->type != YAML_SCALAR_EVENT ||
+	    e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < ARRAY_LEN(nulls); i++)
+		if (strcmp((const char *)e->data.scalar.value, nulls[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *
+scalar(const struct parser *p)
+{
+	return (const char *)p->ev.data.scalar.value;
+}
+
+/* What was found instead, for "expected X, got Y". */
+static const char *
+node_desc(const struct parser *p, char *buf, size_t len)
+{
+	switch (p->ev.type) {
+	case YAML_MAPPING_START_EVENT:
+		return "a mapping";
+	case YAML_SEQUENCE_START_EVENT:
+		return "a sequence";
+	case YAML_SCALAR_EVENT:
+		return is_null(&p->ev) ? "nothing" : quote(scalar(p), buf, len);
+	default:
+		return "something else";
+	}
+}
+
+/*
+ * Anchors and aliases would let one node stand in several places, and
+ * tags would change what a scalar means; neither has a use in this file.
+ */
+static int
+check_node(struct parser *p)
+{
+	const yaml_event_t *e = &p->ev;
+	const yaml_char_t *anchor = NULL, *tag = NULL;
+	char q[QUOTE_LEN];
+
+	if (e->type == YAML_ALIAS_EVENT)
+		return fail(p, &e->start_mark, "aliases (*%s) are not supported",
+		    printable((const char *)e->data.alias.anchor, false, q,
+		    sizeof(q)));
+	if (e->type == YAML_SCALAR_EVENT) {
+		anchor = e->data.scalar.anchor;
+		tag = e->data.scalar.tag;
+	} else if (e->type == YAML_MAPPING_START_EVENT) {
+		anchor = e->data.mapping_start.anchor;
+		tag = e->data.mapping_start.tag;
+	} else if (e->type == YAML_SEQUENCE_START_EVENT) {
+		anchor = e->data.sequence_start.anchor;
+		tag = e->data.sequence_start.tag;
+	}
+	if (anchor != NULL)
+		return fail(p, &e->start_mark, "anchors (&%s) are not supported",
+		    printable((const char *)anchor, false, q, sizeof(q)));
+	if (tag != NULL)
+		return fail(p, &e->start_mark, "tags (%s) are not supported",
+		    printable((const char *)tag, false, q, sizeof(q)));
+	if (e->type == YAML_SCALAR_EVENT &&
+	    strlen(scalar(p)) != e->data.scalar.length)
+		return fail(p, &e->start_mark, "NUL characters are not allowed");
+	return 0;
+}
+
+static int
+next(struct parser *p)
+{
+	if (p->have_ev)
+		yaml_event_delete(&p->ev);
+	p->have_ev = false;
+	if (!yaml_parser_parse(&p->yp, &p->ev))
+		return syntax_error(p);
+	p->have_ev = true;
+	return check_node(p);
+}
+
+/* Consume the node just started, whatever it holds. */
+static int
+skip_node(struct parser *p)
+{
+	size_t depth = 0;
+
+	do {
+		if (p->ev.type == YAML_MAPPING_START_EVENT ||
+		    p->ev.type == YAML_SEQUENCE_START_EVENT)
+			depth++;
+		else if (p->ev.type == YAML_MAPPING_END_EVENT ||
+		    p->ev.type == YAML_SEQUENCE_END_EVENT)
+			depth--;
+		if (depth > 0 && next(p) < 0)
+			return -1;
+	} while (depth > 0);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- mappings */
+
+static int	parse_mapping(struct parser *, const struct section *, void *,
+		    struct seen *);
+
+static const struct key *
+key_lookup(const struct section *sec, const char *name)
+{
+	for (size_t i = 0; i < sec->nkeys; i++)
+		if (strcmp(sec->keys[i].name, name) == 0)
+			return &sec->keys[i];
+	return NULL;
+}
+
+static int
+unknown_key(struct parser *p, const struct section *sec, const yaml_mark_t *m)
+{
+	char names[CFG_ERR_LEN / 2];
+	size_t o = 0;
+
+	names[0] = '\0';
+	for (size_t i = 0; i < sec->nkeys && o < sizeof(names); i++)
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
+		    i > 0 ? ", " : "", sec->keys[i].name);
+	return fail(p, m, "unknown key (expected one of: %s)", names);
+}
+
+static int
+parse_scalar(struct parser *p, const struct key *k, void *base)
+{
+	char why[CFG_ERR_LEN], what[CFG_ERR_LEN / 2], got[QUOTE_LEN];
+
+	if (p->ev.type != YAML_SCALAR_EVENT || is_null(&p->ev))
+		return fail(p, &p->ev.start_mark, "expected %s, got %s",
+		    expected(k, what, sizeof(what)),
+		    node_desc(p, got, sizeof(got)));
+	if (k->set(k, base, scalar(p), why, sizeof(why)) < 0)
+		return fail(p, &p->ev.start_mark, "%s", why);
+	return 0;
+}
+
+static int
+parse_value(struct parser *p, const struct key *k, void *base)
+{
+	struct seen seen;
+	char got[QUOTE_LEN];
+
+	if (k->parse != NULL)
+		return k->parse(p, k, base);
+	if (k->sub == NULL)
+		return parse_scalar(p, k, base);
+	if (is_null(&p->ev))
+		return 0;	/* "clock:" alone: all defaults */
+	if (p->ev.type != YAML_MAPPING_START_EVENT)
+		return fail(p, &p->ev.start_mark, "expected a mapping, got %s",
+		    node_desc(p, got, sizeof(got)));
+	return parse_mapping(p, k->sub, field(base, k), &seen);
+}
+
+/* A key given twice, or together with the key it excludes. */
+static int
+check_repeat(struct parser *p, const struct section *sec, const struct key *k,
+    const struct seen *seen, const yaml_mark_t *m)
+{
+	size_t i = (size_t)(k - sec->keys);
+	const struct key *x;
+
+	if (seen->bits & (1u << i))
+		return fail(p, m, "duplicate key (first given at line %zu)",
+		    seen->key[i].line + 1);
+	if (k->excludes == NULL || (x = key_lookup(sec, k->excludes)) == NULL)
+		return 0;
+	i = (size_t)(x - sec->keys);
+	if (seen->bits & (1u << i))
+		return fail(p, m, "cannot be combined with %s (given at line "
+		    "%zu); give one or the other", x->name,
+		    seen->key[i].line + 1);
+	return 0;
+}
+
+static int
+parse_pair(struct parser *p, const struct section *sec, void *base,
+    struct seen *seen)
+{
+	yaml_mark_t km = p->ev.start_mark;
+	const struct key *k;
+	char got[QUOTE_LEN];
+	size_t old, i;
+	int r;
+
+	if (p->ev.type != YAML_SCALAR_EVENT || is_null(&p->ev))
+		return fail(p, &km, "expected a key name, got %s",
+		    node_desc(p, got, sizeof(got)));
+	k = key_lookup(sec, scalar(p));
+	old = push(p, scalar(p));
+	if (k == NULL && !sec->open)
+		return unknown_key(p, sec, &km);
+	if (k != NULL && check_repeat(p, sec, k, seen, &km) < 0)
+		return -1;
+	if (next(p) < 0)
+		return -1;
+	if (k == NULL)
+		r = skip_node(p);
+	else {
+		i = (size_t)(k - sec->keys);
+		seen->bits |= 1u << i;
+		seen->key[i] = km;
+		seen->val[i] = p->ev.start_mark;
+		r = parse_value(p, k, base);
+	}
+	pop(p, old);
+	return r;
+}
+
+/* The current event starts a mapping; read it to its end. */
+static int
+parse_mapping(struct parser *p, const struct section *sec, void *base,
+    struct seen *seen)
+{
+	yaml_mark_t start = p->ev.start_mark;
+
+	memset(seen, 0, sizeof(*seen));
+	for (;;) {
+		if (next(p) < 0)
+			return -1;
+		if (p->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		if (parse_pair(p, sec, base, seen) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < sec->nkeys; i++)
+		if ((sec->keys[i].flags & K_REQUIRED) && !(seen->bits & (1u << i)))
+			return fail(p, &start, "missing required key \"%s\"",
+			    sec->keys[i].name);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sources */
+
+/* Source types with a driver in this build: none yet. */
+static bool
+source_type_implemented(enum cfg_source_type t)
+{
+	(void)t;
+	return false;
+}
+
+static int
+check_unique_name(struct parser *p, const struct cfg *cfg, size_t i,
+    const yaml_mark_t *m)
+{
+	char q[QUOTE_LEN];
+	size_t old;
+
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(cfg->sources[j].name, cfg->sources[i].name) != 0)
+			continue;
+		old = push(p, "name");
+		fail(p, m, "duplicate source name %s (also sources[%zu] at "
+		    "line %d)", quote(cfg->sources[i].name, q, sizeof(q)), j,
+		    cfg->sources[j].line);
+		pop(p, old);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_source(struct parser *p, struct cfg *cfg)
+{
+	size_t n = cfg->nsources + 1;
+	struct cfg_source *s = realloc(cfg->sources, n * sizeof(*s));
+	yaml_mark_t *m;
+
+	if (s != NULL)
+		cfg->sources = s;
+	m = realloc(p->type_marks, n * sizeof(*m));
+	if (m != NULL)
+		p->type_marks = m;
+	if (s == NULL || m == NULL)
+		return fail(p, NULL, "out of memory");
+	memset(&s[n - 1], 0, sizeof(*s));
+	cfg->nsources = n;
+	return 0;
+}
+
+static int
+parse_source(struct parser *p, struct cfg *cfg)
+{
+	size_t i = cfg->nsources;
+	struct cfg_source *s;
+	struct seen seen;
+	char got[QUOTE_LEN];
+
+	if (i == MAX_SOURCES)
+		return fail(p, &p->ev.start_mark, "too many sources (at most "
+		    "%d)", MAX_SOURCES);
+	if (p->ev.type != YAML_MAPPING_START_EVENT)
+		return fail(p, &p->ev.start_mark, "expected a mapping with "
+		    "name and type, got %s", node_desc(p, got, sizeof(got)));
+	if (add_source(p, cfg) < 0)
+		return -1;
+	s = &cfg->sources[i];
+	s->line = (int)p->ev.start_mark.line + 1;
+	s->column = (int)p->ev.start_mark.column + 1;
+	if (parse_mapping(p, &source_section, s, &seen) < 0)
+		return -1;
+	p->type_marks[i] = seen.val[SRC_TYPE];
+	return check_unique_name(p, cfg, i, &seen.val[SRC_NAME]);
+}
+
+/*
+ * The whole list is checked before any entry is refused for lack of a
+ * driver, so a mistake in a later entry is not hidden behind that.
+ */
+static int
+parse_sources(struct parser *p, const struct key *k, void *base)
+{
+	struct cfg *cfg = base;
+	char seg[32], got[QUOTE_LEN];
+	size_t old;
+
+	(void)k;
+	if (is_null(&p->ev))
+		return 0;
+	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
+		return fail(p, &p->ev.start_mark, "expected a sequence of "
+		    "sources, got %s", node_desc(p, got, sizeof(got)));
+	for (;;) {
+		if (next(p) < 0)
+			return -1;
+		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		snprintf(seg, sizeof(seg), "[%zu]", cfg->nsources);
+		old = push(p, seg);
+		if (parse_source(p, cfg) < 0)
+			return -1;
+		pop(p, old);
+	}
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		if (source_type_implemented(cfg->sources[i].type))
+			continue;
+		snprintf(seg, sizeof(seg), "[%zu]", i);
+		push(p, seg);
+		push(p, "type");
+		return fail(p, &p->type_marks[i], "source type \"%s\" is not "
+		    "implemented in this version of tsyncd",
+		    cfg_source_type_name(cfg->sources[i].type));
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- document */
+
+static int
+parse_top(struct parser *p, struct cfg *cfg)
+{
+	struct seen seen;
+	char got[QUOTE_LEN];
+
+	if (is_null(&p->ev))
+		return 0;	/* "---" alone */
+	if (p->ev.type != YAML_MAPPING_START_EVENT)
+		return fail(p, &p->ev.start_mark, "the top level must be a "
+		    "mapping of sections (clock, tolerance, status, log, leap, "
+		    "sources), got %s", node_desc(p, got, sizeof(got)));
+	return parse_mapping(p, &top_section, cfg, &seen);
+}
+
+static int
+parse_stream(struct parser *p, struct cfg *cfg)
+{
+	if (next(p) < 0 || next(p) < 0)		/* stream start, document */
+		return -1;
+	if (p->ev.type == YAML_STREAM_END_EVENT)
+		return 0;			/* empty, or only comments */
+	if (next(p) < 0 || parse_top(p, cfg) < 0)
+		return -1;
+	if (next(p) < 0 || next(p) < 0)		/* document end, stream end */
+		return -1;
+	if (p->ev.type == YAML_DOCUMENT_START_EVENT)
+		return fail(p, &p->ev.start_mark, "more than one YAML document "
+		    "(a configuration is exactly one)");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- public */
+
+static int
+apply_defaults(const struct section *sec, void *base)
+{
+	char why[CFG_ERR_LEN];
+
+	for (size_t i = 0; i < sec->nkeys; i++) {
+		const struct key *k = &sec->keys[i];
+
+		if (k->sub != NULL && apply_defaults(k->sub, field(base, k)) < 0)
+			return -1;
+		if (k->def != NULL && k->set(k, base, k->def, why,
+		    sizeof(why)) < 0)
+			return -1;	/* out of memory: defaults are valid */
+	}
+	return 0;
+}
+
+static void
+free_strings(const struct section *sec, void *base)
+{
+	for (size_t i = 0; i < sec->nkeys; i++) {
+		const struct key *k = &sec->keys[i];
+
+		if (k->sub != NULL)
+			free_strings(k->sub, field(base, k));
+		if (k->flags & K_STR)
+			free(*(char **)field(base, k));
+	}
+}
+
+struct cfg *
+cfg_default(void)
+{
+	struct cfg *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL)
+		return NULL;
+	if ((cfg->path = strdup("<defaults>")) == NULL ||
+	    apply_defaults(&top_section, cfg) < 0) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void
+cfg_free(struct cfg *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free_strings(&top_section, cfg);
+	for (size_t i = 0; i < cfg->nsources; i++)
+		free_strings(&source_section, &cfg->sources[i]);
+	free(cfg->sources);
+	free(cfg->path);
+	free(cfg);
+}
+
+int
+cfg_load_buffer(const char *name, const char *buf, size_t len,
+    struct cfg **out, char *err, size_t errlen)
+{
+	struct parser p;
+	struct cfg *cfg;
+	char dummy[1];
+	int r = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.name = name;
+	p.buf = buf != NULL ? buf : "";
+	p.len = buf != NULL ? len : 0;
+	p.err = err != NULL && errlen > 0 ? err : dummy;
+	p.errlen = err != NULL && errlen > 0 ? errlen : sizeof(dummy);
+	if ((cfg = cfg_default()) == NULL)
+		return fail(&p, NULL, "out of memory");
+	free(cfg->path);
+	if ((cfg->path = strdup(name)) == NULL ||
+	    !yaml_parser_initialize(&p.yp)) {
+		cfg_free(cfg);
+		return fail(&p, NULL, "out of memory");
+	}
+	yaml_parser_set_input_string(&p.yp, (const unsigned char *)p.buf, p.len);
+	r = parse_stream(&p, cfg);
+	if (p.have_ev)
+		yaml_event_delete(&p.ev);
+	yaml_parser_delete(&p.yp);
+	free(p.type_marks);
+	if (r < 0) {
+		cfg_free(cfg);
+		return -1;
+	}
+	*out = cfg;
+	return 0;
+}
+
+static int
+read_file(FILE *f, char **buf, size_t *len)
+{
+	size_t n = 0, cap = 0;
+	char *b = NULL, *nb;
+
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if ((nb = realloc(b, cap + 1)) == NULL) {
+				free(b);
+				errno = ENOMEM;
+				return -1;
+			}
+			b = nb;
+		}
+		n += fread(b + n, 1, cap - n, f);
+		if (ferror(f) || n > MAX_FILE_BYTES) {
+			free(b);
+			errno = ferror(f) ? errno : EFBIG;
+			return -1;
+		}
+		if (feof(f))
+			break;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int
+cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
+{
+	FILE *f;
+	char *buf;
+	size_t len;
+	int r;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot open: %s", path,
+			    strerror(errno));
+		return -1;
+	}
+	r = read_file(f, &buf, &len);
+	if (r < 0 && err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+	fclose(f);
+	if (r < 0)
+		return -1;
+	r = cfg_load_buffer(path, buf, len, out, err, errlen);
+	free(buf);
+	return r;
+}
+
+const char *
+cfg_clock_driver_name(enum cfg_clock_driver d)
+{
+	return value_name(clock_drivers, d);
+}
+
+const char *
+cfg_oscillator_name(enum cfg_oscillator o)
+{
+	return value_name(oscillators, o);
+}
+
+const char *
+cfg_source_type_name(enum cfg_source_type t)
+{
+	return value_name(source_types, t);
+}
