@@ -112,7 +112,7 @@ read_line(struct tsctl *t, int timeout_ms)
 	char *nl, *line;
 	ssize_t r;
 
-	while ((nl = memchr(t->buf, '\n', t->len)) == NULL) {
+	while (t->len == 0 || (nl = memchr(t->buf, '\n', t->len)) == NULL) {
 		if (t->len >= MAX_REPLY)
 			return unreachable(t, "reply too long"), NULL;
 		if (t->cap - t->len < 4096) {
