@@ -304,6 +304,8 @@ cmd_watch(struct tsctl *t)
 	char *raw;
 	int rc;
 
+	/* Each event must reach a pipe (a monitoring script) as it comes. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (send_request(t, "subscribe") == -1)
 		return EXIT_UNREACHABLE;
 	if ((msg = receive(t, REPLY_TIMEOUT_MS, &raw, &rc)) == NULL)
@@ -312,7 +314,6 @@ cmd_watch(struct tsctl *t)
 		puts(raw);
 	free(raw);
 	json_decref(msg);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
 		if ((msg = receive(t, -1, &raw, &rc)) == NULL)
 			return rc;
