@@ -120,20 +120,33 @@ def test_reload(t):
         d.kill()
 
 
+_pending = {}
+
+
 def read_lines(proc, n, timeout):
-    """Up to n stdout lines of a running process, within timeout."""
+    """Up to n stdout lines of a running process, within timeout. Reads the
+    raw pipe (a buffered readline() would hide lines already read from the
+    pipe from select()); bytes after the last newline wait for the next call."""
     import selectors
+    fd = proc.stdout.fileno()
+    buf = _pending.pop(fd, b"")
     out = []
     sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    sel.register(fd, selectors.EVENT_READ)
     deadline = time.monotonic() + timeout
-    while len(out) < n and time.monotonic() < deadline:
+    while True:
+        while b"\n" in buf and len(out) < n:
+            line, buf = buf.split(b"\n", 1)
+            out.append(line.decode() + "\n")
+        if len(out) >= n or time.monotonic() >= deadline:
+            break
         if sel.select(timeout=max(0.01, deadline - time.monotonic())):
-            line = proc.stdout.readline()
-            if not line:
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 break
-            out.append(line)
+            buf += chunk
     sel.close()
+    _pending[fd] = buf
     return out
 
 
