@@ -268,7 +268,7 @@ render_json(FILE *f, const char *ts, int level, const char *event,
 				json_object_set(rec, key, v);
 		}
 	}
-	s = json_dumps(rec, JSON_COMPACT);
+	s = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	if (s != NULL)
 		fputs(s, f);
 	free(s);
