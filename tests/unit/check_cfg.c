@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "check_run.h"
 
 #define MS	1000000LL
 #define S	1000000000LL
@@ -873,12 +874,5 @@ cfg_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cfg_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(cfg_suite());
 }

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "clock_private.h"
 #include "tstime.h"
+#include "check_run.h"
 
 static int		adjtime_calls;	/* every call */
 static int		adjtime_writes;	/* modes != 0: recorded, never made */
@@ -920,12 +921,5 @@ clock_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(clock_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(clock_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctl_proto.h"
+#include "check_run.h"
 
 /* A C string as a request line, without the terminating NUL. */
 #define LINE(s)	(s), sizeof(s) - 1
@@ -556,12 +557,5 @@ ctl_proto_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ctl_proto_suite());
-	int nfailed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(ctl_proto_suite());
 }

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "tstime.h"
+#include "check_run.h"
 
 static char dir[64];
 static char path_a[128], path_b[128];
@@ -476,12 +477,5 @@ log_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(log_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(log_suite());
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tstime.h"
+#include "check_run.h"
 
 START_TEST(timespec_round_trip)
 {
@@ -180,12 +181,5 @@ tstime_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tstime_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(tstime_suite());
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "units.h"
+#include "check_run.h"
 
 /* ---------------------------------------------------------------- durations */
 
@@ -313,12 +314,5 @@ units_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(units_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(units_suite());
 }
