@@ -6,8 +6,9 @@
  * Limits: request line CTL_MAX_LINE bytes (longer: error reply, then the
  * connection is closed); at most max_clients connections (the next one
  * gets a "too_many_clients" error and is closed); clients idle for
- * idle_timeout are dropped (subscribers are exempt); a subscriber whose
- * unsent output exceeds 1 MiB is dropped.
+ * idle_timeout are dropped (subscribers are exempt); a client (subscriber
+ * or one that sends requests without reading replies) whose unsent output
+ * exceeds 1 MiB is dropped.
  */
 #ifndef TSYNC_CTL_SERVER_H
 #define TSYNC_CTL_SERVER_H
