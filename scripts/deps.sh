@@ -2,7 +2,7 @@
 # Install the Debian 12 packages that build and test tsync. Run as root.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
-      libevent-dev libyaml-dev libjansson-dev check
+      libevent-dev libyaml-dev libjansson-dev check libssl-dev tzdata
       python3 strace clang"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (it calls apt-get)" >&2
