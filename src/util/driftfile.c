@@ -21,7 +21,7 @@
 #include "driftfile.h"
 
 #define MAGIC		"tsyncd-drift"
-#define VERSION		"1"
+#define FORMAT_VERSION		"1"
 #define NFIELDS		5
 #define NS_PER_S	INT64_C(1000000000)
 #define MAX_SEC_DIGITS	11		/* up to year 5138; no int64 overflow */
@@ -58,7 +58,7 @@ driftfile_format(char *buf, size_t len, double freq_ppb, double freq_u_ppb,
 
 	if (!values_ok(freq_ppb, freq_u_ppb) || realtime_ns < 0)
 		return -1;
-	n = snprintf(buf, len, MAGIC " " VERSION " %.6f %.6f %" PRId64 ".%09" PRId64 "\n",
+	n = snprintf(buf, len, MAGIC " " FORMAT_VERSION " %.6f %.6f %" PRId64 ".%09" PRId64 "\n",
 	    freq_ppb, freq_u_ppb, realtime_ns / NS_PER_S, realtime_ns % NS_PER_S);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
@@ -158,7 +158,7 @@ driftfile_parse(const char *buf, size_t len, double *freq_ppb,
 {
 	char line[DRIFTFILE_MAX_LEN + 1], *f[NFIELDS];
 	double fr, fu;
-	int64_t t;
+	int64_t t = 0;
 
 	if (check_line(buf, len, err, errlen) < 0)
 		return -1;
@@ -168,8 +168,8 @@ driftfile_parse(const char *buf, size_t len, double *freq_ppb,
 		return -1;
 	if (strcmp(f[0], MAGIC) != 0)
 		return fail(err, errlen, "not a tsyncd drift file (no \"" MAGIC "\")");
-	if (strcmp(f[1], VERSION) != 0)
-		return fail(err, errlen, "unsupported version \"%s\" (expected " VERSION ")",
+	if (strcmp(f[1], FORMAT_VERSION) != 0)
+		return fail(err, errlen, "unsupported version \"%s\" (expected " FORMAT_VERSION ")",
 		    f[1]);
 	if (parse_ppb(f[2], "freq_ppb", -DRIFTFILE_MAX_PPB, &fr, err, errlen) < 0 ||
 	    parse_ppb(f[3], "freq_u_ppb", 0, &fu, err, errlen) < 0 ||
