@@ -101,6 +101,9 @@ parse_time(const char *f, int64_t *ns, char *err, size_t errlen)
 		    "time: expected <unix seconds>.<9 digits>, got \"%s\"", f);
 	for (size_t i = 0; i < nsec; i++)
 		s = s * 10 + (f[i] - '0');
+	/* int64_t nanoseconds end in 2262 (found by fuzz_driftfile). */
+	if (s > INT64_MAX / NS_PER_S - 1)
+		return fail(err, errlen, "time: %s is out of range", f);
 	for (size_t i = nsec + 1; i < nsec + 10; i++)
 		frac = frac * 10 + (f[i] - '0');
 	*ns = s * NS_PER_S + frac;

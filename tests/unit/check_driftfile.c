@@ -168,6 +168,8 @@ static const struct {
 	{ "tsyncd-drift 1 1 1 .000000000\n", "time" },
 	{ "tsyncd-drift 1 1 1 1.00000000x\n", "time" },
 	{ "tsyncd-drift 1 1 1 123456789012.000000000\n", "time" },
+	{ "tsyncd-drift 1 1 1 10002000966.345000966\n", "out of range" },
+	{ "tsyncd-drift 1 1 1 9223372036.000000000\n", "out of range" },
 	{ "tsyncd-drift 1 1 1 1e9.000000000\n", "time" },
 };
 
