@@ -89,7 +89,7 @@ struct engine_status {
 	bool		within_tolerance; /* max_error <= tolerance */
 	int64_t		within_since_mono_ns;
 	double		time_to_tolerance_s; /* predicted until max_error crosses the tolerance; INFINITY if it never will (locked and steady), 0 if beyond */
-	int		clock_class;	/* 6, 7, 52, 187, 248 (rules in engine.c and docs) */
+	int		clock_class;	/* 6, 7, 52, 187, 248 (clock_class() in engine.c; docs/architecture.md "Engine") */
 	int		n_selectable;	/* truechimers in the last selection */
 };
 
