@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "ctl_server.h"
+#include "engine.h"
 #include "log.h"
 #include "tstime.h"
 
@@ -36,32 +38,21 @@
 /* Exit codes of tsyncd -t, and of tsyncd at start-up. */
 #define EXIT_CONFIG_INVALID	2
 
-enum daemon_state {
-	STATE_UNSYNCHRONIZED,
-	STATE_ACQUIRING,
-	STATE_LOCKED,
-	STATE_HOLDOVER,
-	STATE_FREERUN,
-};
-
-static const char *const state_names[] = {
-	[STATE_UNSYNCHRONIZED] = "unsynchronized",
-	[STATE_ACQUIRING] = "acquiring",
-	[STATE_LOCKED] = "locked",
-	[STATE_HOLDOVER] = "holdover",
-	[STATE_FREERUN] = "freerun",
-};
+/* The engine runs selection, the servo and the estimate this often. */
+#define UPDATE_INTERVAL_S	1
 
 struct daemon {
 	struct event_base	*base;
 	struct event		*tick;
+	struct event		*update;	/* periodic engine update */
+	struct engine		*engine;
+	enum engine_state	last_state;
 	struct cfg		*cfg;
 	struct clock		*clock;
 	struct ctl_server	*ctl;
 	const char		*cfg_path;
 	bool			foreground;
 	bool			debug;
-	enum daemon_state	state;
 	int64_t			start_mono_ns;
 	int64_t			start_real_ns;
 };
@@ -118,6 +109,89 @@ usage(FILE *f)
 	    "  --help     print this help and exit\n", CFG_DEFAULT_PATH);
 }
 
+/* ------------------------------------------------------------ engine */
+
+static enum osc_class
+osc_class_of(enum cfg_oscillator o)
+{
+	switch (o) {
+	case CFG_OSC_TCXO: return OSC_TCXO;
+	case CFG_OSC_OCXO: return OSC_OCXO;
+	case CFG_OSC_RUBIDIUM: return OSC_RUBIDIUM;
+	case CFG_OSC_SERVER_XTAL: break;
+	}
+	return OSC_SERVER_XTAL;
+}
+
+static void publish_status(struct daemon *d);
+
+static void
+on_engine_event(void *arg, const char *event, const char *detail)
+{
+	log_at(LL_NOTICE, event, json_pack("{s:s}", "detail", detail), "%s", detail);
+	(void)arg;
+}
+
+static struct engine *
+engine_for(const struct cfg *cfg, struct daemon *d)
+{
+	struct engine_params p;
+
+	engine_params_default(&p);
+	p.discipline = cfg->clock.discipline;
+	p.step_threshold_s = tstime_to_s(cfg->clock.step_threshold_ns);
+	p.max_freq = cfg->clock.max_frequency_ppb * 1e-9;
+	p.max_slew = p.max_freq;
+	p.oscillator = osc_class_of(cfg->clock.oscillator);
+	p.tolerance_s = tstime_to_s(cfg->tolerance.max_error_ns);
+	return engine_create(&p, on_engine_event, d);
+}
+
+/* Apply what the engine asks of the clock, and tell it what happened. */
+static void
+apply_action(struct daemon *d, int64_t now, const struct engine_action *act)
+{
+	bool ok = true;
+	int rc;
+
+	if (act->step) {
+		rc = clock_step(d->clock, tstime_from_s(act->step_s));
+		if (rc < 0) {
+			log_error("clock_step_failed", "cannot step the clock by "
+			    "%.9f s: %s", act->step_s, strerror(-rc));
+			ok = false;
+		}
+	}
+	if (ok && act->set_freq) {
+		rc = clock_adjust_frequency(d->clock, act->freq * 1e9);
+		if (rc < 0) {
+			log_rl(LL_ERR, "clock_frequency_failed", NULL, "cannot "
+			    "set the clock frequency to %.3f ppb: %s",
+			    act->freq * 1e9, strerror(-rc));
+			ok = false;
+		}
+	}
+	engine_applied(d->engine, now, act, ok);
+}
+
+static void
+on_update(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct engine_action act;
+	struct engine_status st;
+	int64_t now = mono_ns();
+
+	if (engine_update(d->engine, now, &act) == 0 &&
+	    (act.step || act.set_freq))
+		apply_action(d, now, &act);
+	engine_status(d->engine, now, &st);
+	if (st.state != d->last_state) {
+		d->last_state = st.state;
+		publish_status(d);
+	}
+}
+
 /* ------------------------------------------------------------ status */
 
 static json_t *
@@ -144,24 +218,63 @@ clock_json(struct daemon *d)
 	return j;
 }
 
+/* The estimate, or null before there is one. JSON has no infinity. */
+static json_t *
+estimate_json(struct daemon *d, int64_t now)
+{
+	struct engine_estimate e;
+	json_t *budget;
+
+	if (engine_estimate(d->engine, now, &e) == -1)
+		return json_null();
+	budget = json_array();
+	for (int i = 0; i < e.budget.n; i++)
+		json_array_append_new(budget, json_pack("{s:s, s:f, s:s, s:s}",
+		    "name", e.budget.item[i].name, "u_s", e.budget.item[i].u_s,
+		    "type", e.budget.item[i].kind == BUDGET_TYPE_A ? "A" : "B",
+		    "origin", e.budget.item[i].origin));
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
+	    "offset_s", e.offset_s, "u_s", e.u_s, "U_s", e.U_s, "k", e.k,
+	    "max_error_s", e.max_error_s, "frequency_ppb", e.freq * 1e9,
+	    "frequency_u_ppb", e.freq_u * 1e9, "budget", budget);
+}
+
+static json_t *
+time_to_tolerance_json(double t)
+{
+	return isfinite(t) ? json_real(t) : json_null();
+}
+
 static json_t *
 status_json(void *arg)
 {
 	struct daemon *d = arg;
 	const struct cfg *cfg = d->cfg;
+	struct engine_status st;
+	int64_t now = mono_ns();
 	char started[40];
 	json_t *tol;
 
 	if (tstime_format_iso8601(d->start_real_ns, 0, started,
 	    sizeof(started)) < 0)
 		strcpy(started, "");
-	tol = json_pack("{s:f, s:s?}",
+	engine_status(d->engine, now, &st);
+	tol = json_pack("{s:f, s:s?, s:b, s:o}",
 	    "max_error_s", tstime_to_s(cfg->tolerance.max_error_ns),
-	    "preset", cfg->tolerance.preset);
-	return json_pack("{s:s, s:o, s:f, s:s, s:s, s:o, s:[], s:{s:s, s:i}}",
-	    "state", state_names[d->state],
+	    "preset", cfg->tolerance.preset,
+	    "within", st.within_tolerance,
+	    "time_to_cross_s", time_to_tolerance_json(st.time_to_tolerance_s));
+	return json_pack("{s:s, s:s, s:f, s:b, s:i, s:o, s:o, s:f, s:s, s:s, "
+	    "s:o, s:[], s:{s:s, s:i}}",
+	    "state", engine_state_name(st.state),
+	    "reason", st.reason,
+	    "state_age_s", tstime_to_s(now - (st.since_mono_ns > d->start_mono_ns ?
+	    st.since_mono_ns : d->start_mono_ns)),
+	    "traceable", st.traceable,
+	    "clock_class", st.clock_class,
+	    "estimate", estimate_json(d, now),
 	    "clock", clock_json(d),
-	    "uptime_s", tstime_to_s(mono_ns() - d->start_mono_ns),
+	    "uptime_s", tstime_to_s(now - d->start_mono_ns),
 	    "started", started,
 	    "config", cfg->path,
 	    "tolerance", tol,
@@ -271,6 +384,14 @@ setup(struct daemon *d, char *err, size_t errlen)
 	d->clock = clock_create(&d->cfg->clock, err, errlen);
 	if (d->clock == NULL)
 		return -1;
+	d->engine = engine_for(d->cfg, d);
+	if (d->engine == NULL)
+		return snprintf(err, errlen, "cannot create the estimation engine"), -1;
+	tv.tv_sec = UPDATE_INTERVAL_S;
+	tv.tv_usec = 0;
+	d->update = event_new(d->base, -1, EV_PERSIST, on_update, d);
+	if (d->update == NULL || event_add(d->update, &tv) == -1)
+		return snprintf(err, errlen, "cannot add the update timer"), -1;
 	return open_ctl(d, err, errlen);
 }
 
@@ -279,8 +400,12 @@ teardown(struct daemon *d)
 {
 	if (d->ctl != NULL)
 		ctl_server_destroy(d->ctl);
+	if (d->engine != NULL)
+		engine_destroy(d->engine);
 	if (d->clock != NULL)
 		clock_destroy(d->clock);
+	if (d->update != NULL)
+		event_free(d->update);
 	if (d->tick != NULL)
 		event_free(d->tick);
 	if (d->base != NULL)
@@ -303,6 +428,7 @@ reload(struct daemon *d)
 	char err[CFG_ERR_LEN];
 	struct cfg *ncfg;
 	struct clock *nclock = NULL;
+	struct engine *nengine;
 	struct ctl_limits limits;
 
 	if (cfg_load(d->cfg_path, &ncfg, err, sizeof(err)) == -1) {
@@ -320,6 +446,20 @@ reload(struct daemon *d)
 			return;
 		}
 	}
+	/*
+	 * A new engine starts from unsynchronized; with no sources yet there
+	 * is nothing to lose. Keeping its state across a reload comes with
+	 * the source drivers.
+	 */
+	nengine = engine_for(ncfg, d);
+	if (nengine == NULL) {
+		log_error("config_reload_failed", "cannot create the estimation "
+		    "engine; keeping the running configuration");
+		if (nclock != NULL)
+			clock_destroy(nclock);
+		cfg_free(ncfg);
+		return;
+	}
 	if (strcmp(d->cfg->status.socket, ncfg->status.socket) != 0)
 		log_warning("config_restart_required", "status.socket changed "
 		    "to \"%s\": the new path takes effect at the next start; "
@@ -332,6 +472,8 @@ reload(struct daemon *d)
 		clock_destroy(d->clock);
 		d->clock = nclock;
 	}
+	engine_destroy(d->engine);
+	d->engine = nengine;
 	/* The socket keeps its path; everything else follows the file. */
 	free(ncfg->status.socket);
 	ncfg->status.socket = strdup(d->cfg->status.socket);
@@ -490,7 +632,7 @@ main(int argc, char **argv)
 	if (install_signals() == -1)
 		fatalx("startup_failed", "sigaction: %s", strerror(errno));
 	d.start_mono_ns = mono_ns();
-	d.state = STATE_UNSYNCHRONIZED;
+	d.last_state = ENGINE_UNSYNCHRONIZED;
 	if (setup(&d, err, sizeof(err)) == -1) {
 		log_error("startup_failed", "%s", err);
 		notify_parent(&notify_fd, 1);

@@ -199,27 +199,64 @@ print_kernel(json_t *k)
 }
 
 static void
-print_status(json_t *data)
+print_estimate(json_t *e)
 {
-	json_t *clock = json_object_get(data, "clock");
-	json_t *tol = json_object_get(data, "tolerance");
-	json_t *daemon = json_object_get(data, "daemon");
-	json_t *sources = json_object_get(data, "sources");
-	char tbuf[32], ubuf[32];
+	char off[32], u[32], U[32], me[32];
+
+	if (!json_is_object(e)) {
+		ROW("Estimate", "none yet");
+		return;
+	}
+	format_seconds(json_number_value(json_object_get(e, "offset_s")), off, sizeof(off));
+	format_seconds(json_number_value(json_object_get(e, "u_s")), u, sizeof(u));
+	format_seconds(json_number_value(json_object_get(e, "U_s")), U, sizeof(U));
+	format_seconds(json_number_value(json_object_get(e, "max_error_s")), me, sizeof(me));
+	ROW("Offset from UTC", "%s, u %s, U %s (k=%g)", off, u, U,
+	    json_number_value(json_object_get(e, "k")));
+	ROW("Max error", "%s (hard bound)", me);
+	ROW("Frequency", "%+.3f ppb +- %.3f ppb",
+	    json_number_value(json_object_get(e, "frequency_ppb")),
+	    json_number_value(json_object_get(e, "frequency_u_ppb")));
+}
+
+static void
+print_tolerance(json_t *tol)
+{
+	char tbuf[32], cross[48];
 	const char *preset = jstr(tol, "preset", NULL);
+	json_t *t = json_object_get(tol, "time_to_cross_s");
 
 	format_seconds(json_number_value(json_object_get(tol, "max_error_s")),
 	    tbuf, sizeof(tbuf));
+	if (json_is_number(t) && json_number_value(t) > 0)
+		format_uptime(json_number_value(t), cross, sizeof(cross));
+	else
+		snprintf(cross, sizeof(cross), json_is_number(t) ? "crossed" : "not predicted");
+	ROW("Tolerance", "%s%s%s%s, %s (time to cross: %s)", tbuf,
+	    preset ? " (preset " : "", preset ? preset : "", preset ? ")" : "",
+	    json_is_true(json_object_get(tol, "within")) ? "within" : "NOT within",
+	    cross);
+}
+
+static void
+print_status(json_t *data)
+{
+	json_t *clock = json_object_get(data, "clock");
+	json_t *daemon = json_object_get(data, "daemon");
+	json_t *sources = json_object_get(data, "sources");
+	char ubuf[32];
+
 	format_uptime(json_number_value(json_object_get(data, "uptime_s")),
 	    ubuf, sizeof(ubuf));
-	ROW("State", "%s", jstr(data, "state", "?"));
+	ROW("State", "%s (%s)", jstr(data, "state", "?"), jstr(data, "reason", ""));
+	ROW("Traceable", "%s, clockClass %lld",
+	    json_is_true(json_object_get(data, "traceable")) ? "yes" : "no",
+	    (long long)json_integer_value(json_object_get(data, "clock_class")));
+	print_estimate(json_object_get(data, "estimate"));
+	print_tolerance(json_object_get(data, "tolerance"));
 	ROW("Clock", "%s (discipline %s)", jstr(clock, "driver", "?"),
 	    json_is_true(json_object_get(clock, "discipline")) ? "on" : "off");
 	print_kernel(json_object_get(clock, "kernel"));
-	if (preset != NULL)
-		ROW("Tolerance", "%s (preset %s)", tbuf, preset);
-	else
-		ROW("Tolerance", "%s", tbuf);
 	ROW("Sources", "%zu", json_array_size(sources));
 	ROW("Uptime", "%s (since %s)", ubuf, jstr(data, "started", "?"));
 	ROW("Config", "%s", jstr(data, "config", "?"));

@@ -87,6 +87,16 @@ def test_tsctl_status(t):
     up = data.get("uptime_s")
     t.check(isinstance(up, (int, float)) and not isinstance(up, bool) and 0 <= up < 60,
             "status: uptime_s >= 0", "uptime_s=%r" % up)
+    # With no source there is no estimate and nothing to be traceable to.
+    t.eq(data.get("estimate"), None, "status: estimate null without sources")
+    t.eq(data.get("clock_class"), 248, "status: clockClass 248 (default) when unsynchronized")
+    t.check(data.get("traceable") is False, "status: traceable false")
+    t.check(isinstance(data.get("reason"), str) and data["reason"] != "",
+            "status: state has a reason", "reason=%r" % data.get("reason"))
+    age = data.get("state_age_s")
+    t.check(isinstance(age, (int, float)) and 0 <= age <= up + 1e-6,
+            "status: state_age_s within uptime", "state_age_s=%r uptime_s=%r" % (age, up))
+    t.check(tol.get("within") is False, "status: not within tolerance without an estimate")
     dm = data.get("daemon") or {}
     t.eq(dm.get("pid"), d.pid, "status: daemon.pid is the daemon's pid")
     t.eq(dm.get("version"), "0.1.0", "status: daemon.version 0.1.0")

@@ -430,8 +430,9 @@ def is_error_reply(reply, code):
 
 
 def strip_uptime(line):
-    """A reply line with the (ever-changing) uptime value blanked."""
-    return re.sub(r'"uptime_s":\s*[-0-9.eE+]+', '"uptime_s":X', line)
+    """A reply line with the ever-changing ages (uptime_s, state_age_s)
+    blanked."""
+    return re.sub(r'"(uptime_s|state_age_s)":\s*[-0-9.eE+]+', r'"\1":X', line)
 
 
 def poll_until(fn, timeout=5, interval=0.05):
