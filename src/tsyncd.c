@@ -30,6 +30,7 @@
 #include "ctl_server.h"
 #include "engine.h"
 #include "log.h"
+#include "notify.h"
 #include "tstime.h"
 
 /* How long a signal may wait before the loop notices it. */
@@ -55,7 +56,17 @@ struct daemon {
 	bool			debug;
 	int64_t			start_mono_ns;
 	int64_t			start_real_ns;
+	int64_t			watchdog_ns;	/* 0: no WATCHDOG=1 */
+	int64_t			last_watchdog_ns;
 };
+
+static void
+notify_state(struct daemon *d)
+{
+	notify_status("state %s; clock %s, discipline %s",
+	    engine_state_name(d->last_state), clock_name(d->clock),
+	    clock_disciplined(d->clock) ? "on" : "off");
+}
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_hup;
@@ -189,6 +200,7 @@ on_update(evutil_socket_t fd, short what, void *arg)
 	if (st.state != d->last_state) {
 		d->last_state = st.state;
 		publish_status(d);
+		notify_state(d);
 	}
 }
 
@@ -541,9 +553,21 @@ notify_parent(int *fd, char result)
 }
 
 static void
+watchdog_ping(struct daemon *d)
+{
+	int64_t now = mono_ns();
+
+	if (d->watchdog_ns > 0 && now - d->last_watchdog_ns >= d->watchdog_ns) {
+		notify_watchdog();
+		d->last_watchdog_ns = now;
+	}
+}
+
+static void
 run(struct daemon *d)
 {
 	while (!got_term) {
+		watchdog_ping(d);
 		if (event_base_loop(d->base, EVLOOP_ONCE) == -1) {
 			log_error("event_loop_failed", "event loop failed: %s",
 			    strerror(errno));
@@ -551,9 +575,13 @@ run(struct daemon *d)
 		}
 		if (got_hup) {
 			got_hup = 0;
+			notify_reloading();
 			reload(d);
+			notify_state(d);
+			notify_ready();
 		}
 	}
+	notify_stopping();
 	if (got_term)
 		log_notice("stopping", "received %s, exiting",
 		    got_term == SIGINT ? "SIGINT" : "SIGTERM");
@@ -648,6 +676,10 @@ main(int argc, char **argv)
 	    PACKAGE_VERSION, clock_name(d.clock),
 	    clock_disciplined(d.clock) ? "on" : "off", d.cfg->path);
 	notify_parent(&notify_fd, 0);
+	notify_state(&d);
+	notify_ready();
+	if (notify_watchdog_interval_ns(&d.watchdog_ns))
+		d.last_watchdog_ns = mono_ns() - d.watchdog_ns;	/* ping at once */
 	run(&d);
 	teardown(&d);
 	log_close();
