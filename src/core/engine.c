@@ -41,6 +41,9 @@
 #define STEADY_RATIO	1.5
 /* Discipline mode: LOCKED survives this many updates of servo "locking". */
 #define UNLOCK_RUN	64
+/* ... and for ever while |servo x| < this many standard errors of the
+ * reference (phase_consistent). */
+#define LOCK_K_PHASE	3.0
 /* Coverage factor of the frequency estimate's error in the sources'
  * freq_bound (same as the oscillator model's bound). */
 #define FREQ_K		OSC_K_BOUND
@@ -482,6 +485,18 @@ servo_to_action(struct engine *e, int64_t now, const struct servo_out *so,
 	}
 }
 
+/* sqrt of the sum of squares of a budget's rows of one kind. */
+static double
+budget_kind_u(const struct budget *b, enum budget_kind kind)
+{
+	double v = 0;
+
+	for (int i = 0; i < b->n; i++)
+		if (b->item[i].kind == kind)
+			v += b->item[i].u_s * b->item[i].u_s;
+	return sqrt(v);
+}
+
 /*
  * Feed the combined offset once per new sample set (a periodic tick with
  * no new sample must not count the same measurement twice).
@@ -490,23 +505,32 @@ servo_to_action(struct engine *e, int64_t now, const struct servo_out *so,
  * successive regression outputs share all but one sample: fed their
  * standard error, the filter would count each sample n_used times, claim
  * a phase uncertainty far below the truth and flap its lock test. It gets
- * R = u_sel^2 + jitter^2 instead (jitter: the reference's RMS residual,
- * the noise of one sample), so it averages as it would over raw samples.
- * Returns the
- * servo's phase residual against the selection, |x_est - offset|, which
- * the estimate adds to the hard bound and the budget.
+ * the noise of one sample instead, R = se_A^2 + jitter^2 (jitter: the
+ * reference's RMS residual; se_A: the Type A part of its budget, the
+ * regression's standard error), so it averages as it would over raw
+ * samples. The reference's Type B items (a declared path asymmetry, a
+ * server's error) are constant: no averaging removes them and they are
+ * not noise, so they stay out of R (in R they made a few-ms offset look
+ * insignificant against a ms of declared asymmetry, and the servo crawled)
+ * and go into u and max_error instead (anchor_budget, set_anchor).
+ * Returns the servo's phase residual against the selection,
+ * |x_est - offset|, which the estimate adds to the hard bound.
  */
 static double
 feed_servo(struct engine *e, int64_t now, struct engine_action *act)
 {
+	const struct src *ref = &e->src[e->res.selected];
 	int64_t newest = newest_combined(e);
 	struct servo_out so;
-	double x, jit;
+	double x, r_u;
 
 	if (newest > e->last_fed_ns) {
 		e->last_fed_ns = newest;
-		jit = e->src[e->res.selected].est.jitter_s;
-		servo_sample(e->servo, now, e->res.offset_s, hypot(e->res.u_s, jit),
+		r_u = hypot(budget_kind_u(&ref->est.budget, BUDGET_TYPE_A),
+		    ref->est.jitter_s);
+		if (!(r_u > 0))
+			r_u = e->res.u_s;
+		servo_sample(e->servo, now, e->res.offset_s, r_u,
 		    selection_confirmed(e), &so);
 		servo_to_action(e, now, &so, act);
 	}
@@ -517,22 +541,43 @@ feed_servo(struct engine *e, int64_t now, struct engine_action *act)
 
 /* ------------------------------------------------------------------ anchor */
 
+/*
+ * The rows of u at the anchor. Observe mode: the reference's budget (its
+ * regression's standard error and its Type B items). Discipline mode: x
+ * is the servo's phase, whose standard uncertainty x_u is the servo's own
+ * (a Kalman filter fed the samples' random noise, see feed_servo), so
+ * the reference's Type A rows are replaced by "servo phase"; its Type B
+ * items, constant and outside the filter, are kept. (The old rows, the
+ * regression's error plus |servo x - selection offset| as Type A, counted
+ * the same noise twice: U covered 100 % with u three times the error.)
+ */
 static void
-anchor_budget(struct engine *e, const struct src *ref, double resid)
+anchor_budget(struct engine *e, const struct src *ref)
 {
 	struct budget *b = &e->a.budget;
+	double x_u = 0;
 
-	*b = ref->est.budget;
+	if (!e->p.discipline) {
+		*b = ref->est.budget;
+		return;
+	}
+	budget_init(b);
+	for (int i = 0; i < ref->est.budget.n; i++)
+		if (ref->est.budget.item[i].kind == BUDGET_TYPE_B)
+			b->item[b->n++] = ref->est.budget.item[i];
 	budget_make_room(b, 2);
-	if (e->p.discipline)
-		budget_add(b, "servo residual", resid, BUDGET_TYPE_A,
-		    "|servo x - selection offset|");
+	servo_predict(e->servo, e->a.t0, NULL, &x_u, NULL, NULL);
+	if (!isfinite(x_u))
+		x_u = e->res.u_s;
+	budget_add(b, "servo phase", x_u, BUDGET_TYPE_A,
+	    "Kalman phase uncertainty");
 }
 
 /*
- * Re-anchor the estimate at now on a valid selection. The offset and u
- * rows are the reference's (its Type B items do not average with other
- * sources'); the combined offset is used, its smaller u is not.
+ * Re-anchor the estimate at now on a valid selection. The u rows come
+ * from the reference (its Type B items do not average with other
+ * sources') and, disciplining, the servo (anchor_budget); the combined
+ * offset is used, its smaller u is not.
  */
 static void
 set_anchor(struct engine *e, int64_t now, double resid)
@@ -549,13 +594,20 @@ set_anchor(struct engine *e, int64_t now, double resid)
 	if (e->p.discipline) {
 		servo_predict(e->servo, now, &e->a.x0, NULL, NULL, &y_u);
 		e->a.b0 += resid;
-		e->a.fu0 = fmax(e->a.fu0, y_u);
+		/*
+		 * The servo's frequency estimate is what holdover holds, so
+		 * its uncertainty is the one that grows the bound. The
+		 * reference's regression (<= 64 samples over a minute) knows
+		 * the frequency far worse than the servo after hours, and
+		 * taking the larger made the 1 h bound ~100x the error.
+		 */
+		e->a.fu0 = y_u;
 		e->a.f = 0;
 	} else {
 		e->a.x0 = e->res.offset_s;
 		e->a.f = ref->est.freq_valid ? ref->est.freq : 0;
 	}
-	anchor_budget(e, ref, resid);
+	anchor_budget(e, ref);
 }
 
 /* The free-running frequency into the oscillator model, every OSC_FEED_NS. */
@@ -788,6 +840,29 @@ steady(struct engine *e)
  * only when the servo has reset (unlocked) or stayed unlocked for
  * UNLOCK_RUN updates, so clockClass does not flap.
  */
+/*
+ * The servo's own lock test weighs its phase against its Pxx, which
+ * treats the correlated regression outputs it is fed as independent (see
+ * feed_servo) and so is too small on a perfectly steady reference: a
+ * slow wander of x by a fraction of a microsecond fails it for minutes.
+ * Once locked, the engine keeps LOCKED while the servo's phase stays
+ * within LOCK_K_PHASE of the reference's own standard error (regression
+ * se and one sample's jitter), the honest scale of what x can be known to.
+ */
+static bool
+phase_consistent(const struct engine *e)
+{
+	const struct src *ref;
+	double x, x_u, su;
+
+	if (!e->res.ok || e->res.selected < 0)
+		return false;
+	ref = &e->src[e->res.selected];
+	servo_predict(e->servo, e->a.t0, &x, &x_u, NULL, NULL);
+	su = hypot(budget_kind_u(&ref->est.budget, BUDGET_TYPE_A), ref->est.jitter_s);
+	return fabs(x) < LOCK_K_PHASE * hypot(su, x_u);
+}
+
 static bool
 lock_condition(struct engine *e)
 {
@@ -798,7 +873,8 @@ lock_condition(struct engine *e)
 		return st;
 	e->unlock_run = ss == SERVO_LOCKED ? 0 : e->unlock_run + 1;
 	if (e->state == ENGINE_LOCKED)
-		return ss != SERVO_UNLOCKED && e->unlock_run < UNLOCK_RUN;
+		return ss != SERVO_UNLOCKED &&
+		    (e->unlock_run < UNLOCK_RUN || phase_consistent(e));
 	return ss == SERVO_LOCKED;
 }
 
