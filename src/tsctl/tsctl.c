@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "ctl_proto.h"
+#include "tsctl_audit.h"
 
 #define DEFAULT_SOCKET		CTL_DEFAULT_SOCKET
 #define REPLY_TIMEOUT_MS	5000
@@ -50,6 +51,8 @@ usage(FILE *f)
 	    "  status    the daemon's state, clock and tolerance\n"
 	    "  version   the daemon's and the protocol's versions\n"
 	    "  watch     print status changes as they happen (until interrupted)\n"
+	    "  audit verify [FILE...]\n"
+	    "            check the audit log's hash chain (oldest file first)\n"
 	    "\n"
 	    "options:\n"
 	    "  -s, --socket PATH  control socket (default %s)\n"
@@ -380,7 +383,8 @@ main(int argc, char **argv)
 	const char *cmd;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "s:jhV", longopts, NULL)) != -1) {
+	/* "+": options end at the command, whose own arguments stay intact. */
+	while ((ch = getopt_long(argc, argv, "+s:jhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's': t.socket = optarg; break;
 		case 'j': t.json = true; break;
@@ -389,6 +393,8 @@ main(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "audit") == 0)
+		return tsctl_audit_main(argc - optind, argv + optind);
 	if (optind + 1 != argc) {
 		usage(stderr);
 		return EXIT_USAGE;
