@@ -22,15 +22,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "audit.h"
 #include "cfg.h"
 #include "clock.h"
 #include "ctl_server.h"
 #include "engine.h"
 #include "log.h"
 #include "notify.h"
+#include "privdrop.h"
 #include "tstime.h"
 
 /* How long a signal may wait before the loop notices it. */
@@ -41,6 +45,15 @@
 
 /* The engine runs selection, the servo and the estimate this often. */
 #define UPDATE_INTERVAL_S	1
+#define UPDATE_INTERVAL_NS	(UPDATE_INTERVAL_S * INT64_C(1000000000))
+
+/* The published estimate over one audit summary interval. */
+struct summary {
+	int64_t		start_mono_ns;
+	unsigned long	samples;	/* updates that had an estimate */
+	double		offset_min_s, offset_max_s, offset_sum_s;
+	double		max_error_max_s;
+};
 
 struct daemon {
 	struct event_base	*base;
@@ -51,6 +64,10 @@ struct daemon {
 	struct cfg		*cfg;
 	struct clock		*clock;
 	struct ctl_server	*ctl;
+	struct audit		*audit;		/* NULL: audit.file is "" */
+	bool			dropped;	/* switched to privileges.user */
+	bool			last_within;	/* within_tolerance at the last update */
+	struct summary		sum;
 	const char		*cfg_path;
 	bool			foreground;
 	bool			debug;
@@ -158,6 +175,119 @@ engine_for(const struct cfg *cfg, struct daemon *d)
 	return engine_create(&p, on_engine_event, d);
 }
 
+/* ------------------------------------------------------------ audit */
+
+/*
+ * Append one record when the audit log is enabled. A failure is logged
+ * (rate-limited) by the writer or here and otherwise ignored: losing
+ * evidence must not also lose the time service.
+ */
+static void
+audit_record(struct daemon *d, const char *type, json_t *data)
+{
+	if (d->audit == NULL) {
+		json_decref(data);
+		return;
+	}
+	if (audit_append(d->audit, type, data) == -1 && errno == EBADF)
+		log_rl(LL_ERR, "audit_write_failed", NULL, "%s: %s record "
+		    "not written: the audit file is closed", d->cfg->audit.file,
+		    type);
+}
+
+static void
+summary_reset(struct summary *s, int64_t now)
+{
+	memset(s, 0, sizeof(*s));
+	s->start_mono_ns = now;
+}
+
+static void
+summary_sample(struct summary *s, const struct engine_estimate *e)
+{
+	if (s->samples == 0 || e->offset_s < s->offset_min_s)
+		s->offset_min_s = e->offset_s;
+	if (s->samples == 0 || e->offset_s > s->offset_max_s)
+		s->offset_max_s = e->offset_s;
+	if (s->samples == 0 || e->max_error_s > s->max_error_max_s)
+		s->max_error_max_s = e->max_error_s;
+	s->offset_sum_s += e->offset_s;
+	s->samples++;
+}
+
+/* A finite number, or null: JSON has no infinity. */
+static json_t *
+real_or_null(bool have, double v)
+{
+	return have && isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *
+summary_json(const struct summary *s, int64_t now, enum engine_state state)
+{
+	bool have = s->samples > 0;
+
+	return json_pack("{s:f, s:o, s:o, s:o, s:o, s:s, s:I}",
+	    "interval_s", tstime_to_s(now - s->start_mono_ns),
+	    "offset_min_s", real_or_null(have, s->offset_min_s),
+	    "offset_max_s", real_or_null(have, s->offset_max_s),
+	    "offset_mean_s", real_or_null(have,
+	    have ? s->offset_sum_s / (double)s->samples : 0),
+	    "max_error_max_s", real_or_null(have, s->max_error_max_s),
+	    "state", engine_state_name(state),
+	    "samples", (json_int_t)s->samples);
+}
+
+/*
+ * Sample the published estimate at every update; close the interval
+ * half an update early so that 1 s intervals do not slip to 2 s on jitter.
+ */
+static void
+audit_summary(struct daemon *d, int64_t now, const struct engine_status *st)
+{
+	struct engine_estimate e;
+
+	if (d->audit == NULL)
+		return;
+	if (engine_estimate(d->engine, now, &e) == 0)
+		summary_sample(&d->sum, &e);
+	if (now - d->sum.start_mono_ns + UPDATE_INTERVAL_NS / 2 <
+	    d->cfg->audit.summary_interval_ns)
+		return;
+	audit_record(d, "summary", summary_json(&d->sum, now, st->state));
+	summary_reset(&d->sum, now);
+}
+
+static void
+audit_state(struct daemon *d, int64_t now, enum engine_state from,
+    const struct engine_status *st)
+{
+	struct engine_estimate e;
+	json_t *j;
+
+	j = json_pack("{s:s, s:s, s:s, s:i, s:b}",
+	    "from", engine_state_name(from), "to", engine_state_name(st->state),
+	    "reason", st->reason, "clock_class", st->clock_class,
+	    "traceable", st->traceable);
+	if (j != NULL && engine_estimate(d->engine, now, &e) == 0 &&
+	    isfinite(e.max_error_s))
+		json_object_set_new(j, "max_error_s", json_real(e.max_error_s));
+	audit_record(d, "state", j);
+}
+
+static void
+audit_tolerance(struct daemon *d, int64_t now, const struct engine_status *st)
+{
+	struct engine_estimate e;
+	bool have = engine_estimate(d->engine, now, &e) == 0;
+
+	audit_record(d, "tolerance", json_pack("{s:b, s:o, s:f, s:s}",
+	    "within", st->within_tolerance,
+	    "max_error_s", real_or_null(have, have ? e.max_error_s : 0),
+	    "tolerance_s", tstime_to_s(d->cfg->tolerance.max_error_ns),
+	    "state", engine_state_name(st->state)));
+}
+
 /* Apply what the engine asks of the clock, and tell it what happened. */
 static void
 apply_action(struct daemon *d, int64_t now, const struct engine_action *act)
@@ -171,7 +301,9 @@ apply_action(struct daemon *d, int64_t now, const struct engine_action *act)
 			log_error("clock_step_failed", "cannot step the clock by "
 			    "%.9f s: %s", act->step_s, strerror(-rc));
 			ok = false;
-		}
+		} else
+			audit_record(d, "step", json_pack("{s:f}", "step_s",
+			    act->step_s));
 	}
 	if (ok && act->set_freq) {
 		rc = clock_adjust_frequency(d->clock, act->freq * 1e9);
@@ -198,10 +330,16 @@ on_update(evutil_socket_t fd, short what, void *arg)
 		apply_action(d, now, &act);
 	engine_status(d->engine, now, &st);
 	if (st.state != d->last_state) {
+		audit_state(d, now, d->last_state, &st);
 		d->last_state = st.state;
 		publish_status(d);
 		notify_state(d);
 	}
+	if (st.within_tolerance != d->last_within) {
+		d->last_within = st.within_tolerance;
+		audit_tolerance(d, now, &st);
+	}
+	audit_summary(d, now, &st);
 }
 
 /* ------------------------------------------------------------ status */
@@ -369,6 +507,63 @@ open_ctl(struct daemon *d, char *err, size_t errlen)
 	return d->ctl != NULL ? 0 : -1;
 }
 
+/*
+ * Before the privilege drop: the file stays open, so appends need no
+ * rights on the directory afterwards (rotation does: see the unit's
+ * StateDirectory=).
+ */
+static int
+open_audit(struct daemon *d, char *err, size_t errlen)
+{
+	const struct cfg_audit *ac = &d->cfg->audit;
+	char why[CFG_ERR_LEN - 64];	/* room for the prefix in err */
+
+	if (ac->file[0] == '\0') {
+		log_notice("audit_disabled", "audit log disabled (audit.file "
+		    "is empty)");
+		return 0;
+	}
+	if (make_parent_dir(ac->file, err, errlen) == -1)
+		return -1;
+	d->audit = audit_open(ac->file, PACKAGE_VERSION, d->cfg->path, why,
+	    sizeof(why));
+	if (d->audit == NULL)
+		return snprintf(err, errlen, "cannot open the audit log %s",
+		    why), -1;
+	audit_set_keep(d->audit, ac->keep);
+	summary_reset(&d->sum, mono_ns());
+	return 0;
+}
+
+/* Only a disciplined system clock writes CLOCK_REALTIME. */
+static bool
+needs_sys_time(const struct cfg *cfg)
+{
+	return cfg->clock.discipline && cfg->clock.driver == CFG_CLOCK_SYSTEM;
+}
+
+static int
+drop_privileges(struct daemon *d, char *err, size_t errlen)
+{
+	static const int sys_time[] = { CAP_SYS_TIME };
+	const char *user = d->cfg->privileges.user;
+	int n = needs_sys_time(d->cfg) ? 1 : 0;
+	int rc;
+
+	if (user[0] == '\0')
+		return 0;
+	rc = privdrop_apply(user, sys_time, n, err, errlen);
+	if (rc == -1)
+		return -1;
+	d->dropped = rc == 0;
+	if (d->dropped)
+		log_at(LL_NOTICE, "privileges_dropped", json_pack("{s:s, s:s}",
+		    "user", user, "capabilities", n ? "cap_sys_time" : ""),
+		    "running as %s with %s", user,
+		    n ? "CAP_SYS_TIME only" : "no capabilities");
+	return 0;
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -404,7 +599,9 @@ setup(struct daemon *d, char *err, size_t errlen)
 	d->update = event_new(d->base, -1, EV_PERSIST, on_update, d);
 	if (d->update == NULL || event_add(d->update, &tv) == -1)
 		return snprintf(err, errlen, "cannot add the update timer"), -1;
-	return open_ctl(d, err, errlen);
+	if (open_ctl(d, err, errlen) == -1 || open_audit(d, err, errlen) == -1)
+		return -1;
+	return drop_privileges(d, err, errlen);
 }
 
 static void
@@ -412,6 +609,8 @@ teardown(struct daemon *d)
 {
 	if (d->ctl != NULL)
 		ctl_server_destroy(d->ctl);
+	if (d->audit != NULL)
+		audit_close(d->audit);
 	if (d->engine != NULL)
 		engine_destroy(d->engine);
 	if (d->clock != NULL)
@@ -434,6 +633,36 @@ clock_cfg_changed(const struct cfg_clock *a, const struct cfg_clock *b)
 	    memcmp(&a->sim, &b->sim, sizeof(a->sim)) != 0;
 }
 
+/* Settings read at start only: the new file's value waits for a restart. */
+static void
+keep_at_restart(const char *key, char **nval, const char *cur)
+{
+	char *copy;
+
+	if (strcmp(*nval, cur) == 0)
+		return;
+	log_warning("config_restart_required", "%s changed to \"%s\": the "
+	    "new value takes effect at the next start; still using \"%s\"",
+	    key, *nval, cur);
+	if ((copy = strdup(cur)) == NULL)
+		fatalx("out_of_memory", "out of memory");
+	free(*nval);
+	*nval = copy;
+}
+
+/* After the drop CAP_SYS_TIME cannot come back: refuse, do not limp. */
+static bool
+reload_needs_restart(const struct daemon *d, const struct cfg *ncfg)
+{
+	if (!d->dropped || !needs_sys_time(ncfg) || needs_sys_time(d->cfg))
+		return false;
+	log_error("config_reload_failed", "disciplining the system clock needs "
+	    "CAP_SYS_TIME, given up at start (privileges.user %s); restart "
+	    "tsyncd to apply; keeping the running configuration",
+	    d->cfg->privileges.user);
+	return true;
+}
+
 static void
 reload(struct daemon *d)
 {
@@ -447,6 +676,10 @@ reload(struct daemon *d)
 		log_at(LL_ERR, "config_reload_failed",
 		    json_pack("{s:s}", "error", err),
 		    "%s; keeping the running configuration", err);
+		return;
+	}
+	if (reload_needs_restart(d, ncfg)) {
+		cfg_free(ncfg);
 		return;
 	}
 	if (clock_cfg_changed(&d->cfg->clock, &ncfg->clock)) {
@@ -472,11 +705,11 @@ reload(struct daemon *d)
 		cfg_free(ncfg);
 		return;
 	}
-	if (strcmp(d->cfg->status.socket, ncfg->status.socket) != 0)
-		log_warning("config_restart_required", "status.socket changed "
-		    "to \"%s\": the new path takes effect at the next start; "
-		    "still listening on \"%s\"", ncfg->status.socket,
-		    d->cfg->status.socket);
+	keep_at_restart("status.socket", &ncfg->status.socket,
+	    d->cfg->status.socket);
+	keep_at_restart("audit.file", &ncfg->audit.file, d->cfg->audit.file);
+	keep_at_restart("privileges.user", &ncfg->privileges.user,
+	    d->cfg->privileges.user);
 	if (open_log(ncfg, d->foreground, d->debug) == -1)
 		log_warning("log_reopen_failed", "cannot open the new log "
 		    "target: %s; keeping the old one", strerror(errno));
@@ -486,18 +719,16 @@ reload(struct daemon *d)
 	}
 	engine_destroy(d->engine);
 	d->engine = nengine;
-	/* The socket keeps its path; everything else follows the file. */
-	free(ncfg->status.socket);
-	ncfg->status.socket = strdup(d->cfg->status.socket);
-	if (ncfg->status.socket == NULL)
-		fatalx("out_of_memory", "out of memory");
 	cfg_free(d->cfg);
 	d->cfg = ncfg;
 	limits = ctl_limits_of(d->cfg);
 	if (d->ctl != NULL)
 		ctl_server_set_limits(d->ctl, &limits);
+	if (d->audit != NULL)
+		audit_set_keep(d->audit, d->cfg->audit.keep);
 	log_notice("config_reloaded", "configuration reloaded from %s",
 	    d->cfg_path);
+	audit_record(d, "config", audit_config_data(d->cfg_path));
 	publish_status(d);
 }
 

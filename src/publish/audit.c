@@ -192,8 +192,8 @@ audit_append(struct audit *a, const char *type, json_t *data)
 	    &len);
 	if (line == NULL) {
 		e = errno;
-		log_error("audit_encode_failed", "%s: %s record: %s", a->path,
-		    type, strerror(e));
+		log_rl(LL_ERR, "audit_encode_failed", NULL, "%s: %s record: %s",
+		    a->path, type, strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -206,25 +206,26 @@ audit_append(struct audit *a, const char *type, json_t *data)
 		memcpy(a->head, hash, sizeof(a->head));
 	}
 	if (rc != 0) {
-		log_error("audit_write_failed", "%s: %s", a->path, strerror(e));
+		/* A full disk fails every record: rate-limited. */
+		log_rl(LL_ERR, "audit_write_failed", NULL, "%s: %s", a->path,
+		    strerror(e));
 		errno = e;
 	}
 	return rc;
 }
 
-/* {"version","config_path","config_sha256","pid"} for a start record. */
-static json_t *
-start_data(const char *version, const char *config_path)
+/* SHA-256 of a configuration file; NULL, or why not. */
+static const char *
+file_sha256(const char *path, char hex[AUDIT_HASH_HEX + 1])
 {
-	char hex[AUDIT_HASH_HEX + 1], *buf = NULL;
 	const char *why = NULL;
-	json_t *d;
+	char *buf = NULL;
 	FILE *f;
 	size_t n = 0;
 
-	f = config_path ? fopen(config_path, "re") : NULL;
+	f = path ? fopen(path, "re") : NULL;
 	if (f == NULL)
-		why = config_path ? strerror(errno) : "no configuration file";
+		why = path ? strerror(errno) : "no configuration file";
 	else if ((buf = malloc(CONFIG_MAX_BYTES + 1)) == NULL)
 		why = strerror(ENOMEM);
 	else if ((n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f)) >
@@ -235,9 +236,34 @@ start_data(const char *version, const char *config_path)
 	if (f != NULL)
 		fclose(f);
 	free(buf);
+	return why;
+}
+
+/* {"version","config_path","config_sha256","pid"} for a start record. */
+static json_t *
+start_data(const char *version, const char *config_path)
+{
+	char hex[AUDIT_HASH_HEX + 1];
+	const char *why = file_sha256(config_path, hex);
+	json_t *d;
+
 	d = json_pack("{s:s?, s:s?, s:s?, s:I}", "version", version,
 	    "config_path", config_path, "config_sha256", why ? NULL : hex,
 	    "pid", (json_int_t)getpid());
+	if (d != NULL && why != NULL)
+		json_object_set_new(d, "config_error", json_string(why));
+	return d;
+}
+
+json_t *
+audit_config_data(const char *config_path)
+{
+	char hex[AUDIT_HASH_HEX + 1];
+	const char *why = file_sha256(config_path, hex);
+	json_t *d;
+
+	d = json_pack("{s:s?, s:s?}", "config_path", config_path,
+	    "config_sha256", why ? NULL : hex);
 	if (d != NULL && why != NULL)
 		json_object_set_new(d, "config_error", json_string(why));
 	return d;

@@ -7,7 +7,7 @@
  * by the daemon: start, config, state, trace, tolerance, step, leap,
  * summary; the writer itself adds rotate and recovered.
  *
- * Intended "summary" data (every audit.interval, default 60 s), over the
+ * "summary" data (every audit.summary_interval, default 60 s), over the
  * interval: {"interval_s":60,"offset_min_s":..,"offset_max_s":..,
  * "offset_mean_s":..,"max_error_max_s":<largest published max_error>,
  * "state":"<state at the end>","samples":N}.
@@ -45,7 +45,7 @@ struct audit *audit_open(const char *path, const char *version,
 
 /*
  * Append one record; `data` is stolen (NULL for {}). Returns 0, or -1
- * with errno set (the error is logged once here). On a failed or short
+ * with errno set (the error is logged here, rate-limited). On a failed or short
  * write the file is truncated back, so no torn line remains.
  */
 int	audit_append(struct audit *a, const char *type, json_t *data);
@@ -59,6 +59,13 @@ int	audit_append(struct audit *a, const char *type, json_t *data);
 int	audit_rotate(struct audit *a);
 /* Rotated files to keep, >= 1 (default AUDIT_KEEP_DEFAULT). */
 void	audit_set_keep(struct audit *a, int keep);
+
+/*
+ * {"config_path","config_sha256"} of a configuration file as it is now
+ * (config_sha256 null plus "config_error" when it cannot be read), the
+ * data of a "config" record. NULL only when out of memory.
+ */
+json_t	*audit_config_data(const char *config_path);
 
 /* Next record's seq; the current chain head ("hash" of the last record). */
 unsigned long long audit_next_seq(const struct audit *a);

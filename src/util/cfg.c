@@ -37,6 +37,7 @@
 #define MAX_PATH_BYTES	4096
 #define SOCKET_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 #define SOURCE_NAME_MAX	32
+#define USER_NAME_MAX	32	/* useradd's limit */
 #define PATH_LEN	256	/* key path in messages */
 #define QUOTE_LEN	256	/* 48 characters, each maybe \\xNN, and "..." */
 
@@ -114,6 +115,10 @@ static int	set_int(const struct key *, void *, const char *, char *, size_t);
 static int	set_u64(const struct key *, void *, const char *, char *, size_t);
 static int	set_path(const struct key *, void *, const char *, char *, size_t);
 static int	set_socket(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_path_or_empty(const struct key *, void *, const char *,
+		    char *, size_t);
+static int	set_user(const struct key *, void *, const char *, char *,
 		    size_t);
 static int	set_max_error(const struct key *, void *, const char *, char *,
 		    size_t);
@@ -299,6 +304,35 @@ static const struct key leap_keys[] = {
 static const struct section leap_section = { leap_keys, ARRAY_LEN(leap_keys),
 	false };
 
+static const struct key audit_keys[] = {
+	{ .name = "file", .set = set_path_or_empty,
+	  .what = "an absolute path, or \"\" to disable the audit log",
+	  .off = offsetof(struct cfg_audit, file), .flags = K_STR,
+	  .def = "/var/lib/tsyncd/audit.log",
+	  .help = "hash-chained audit log; read at start only" },
+	{ .name = "summary_interval", .set = set_duration, .what = W_DURATION,
+	  .off = offsetof(struct cfg_audit, summary_interval_ns),
+	  .min = NS_S, .max = 86400 * NS_S, .def = "60s",
+	  .help = "write a summary record this often" },
+	{ .name = "keep", .set = set_int, .what = W_INT,
+	  .off = offsetof(struct cfg_audit, keep),
+	  .min = 1, .max = 1000, .def = "10",
+	  .help = "rotated audit files kept (file.1 .. file.N)" },
+};
+
+static const struct section audit_section = { audit_keys,
+	ARRAY_LEN(audit_keys), false };
+
+static const struct key privileges_keys[] = {
+	{ .name = "user", .set = set_user,
+	  .what = "a user name, or \"\" to stay the user tsyncd started as",
+	  .off = offsetof(struct cfg_privileges, user), .flags = K_STR,
+	  .def = "", .help = "switch to this user after start-up (as root)" },
+};
+
+static const struct section privileges_section = { privileges_keys,
+	ARRAY_LEN(privileges_keys), false };
+
 /* Per-type keys will join these once a source driver exists. */
 enum { SRC_NAME, SRC_TYPE };
 static const struct key source_keys[] = {
@@ -324,6 +358,10 @@ static const struct key top_keys[] = {
 	{ .name = "log", .sub = &log_section, .off = offsetof(struct cfg, log) },
 	{ .name = "leap", .sub = &leap_section,
 	  .off = offsetof(struct cfg, leap) },
+	{ .name = "audit", .sub = &audit_section,
+	  .off = offsetof(struct cfg, audit) },
+	{ .name = "privileges", .sub = &privileges_section,
+	  .off = offsetof(struct cfg, privileges) },
 	{ .name = "sources", .parse = parse_sources,
 	  .off = offsetof(struct cfg, sources) },
 };
@@ -337,6 +375,8 @@ _Static_assert(ARRAY_LEN(tolerance_keys) <= MAX_KEYS, "seen bits");
 _Static_assert(ARRAY_LEN(status_keys) <= MAX_KEYS, "seen bits");
 _Static_assert(ARRAY_LEN(log_keys) <= MAX_KEYS, "seen bits");
 _Static_assert(ARRAY_LEN(leap_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(audit_keys) <= MAX_KEYS, "seen bits");
+_Static_assert(ARRAY_LEN(privileges_keys) <= MAX_KEYS, "seen bits");
 _Static_assert(ARRAY_LEN(source_keys) <= MAX_KEYS, "seen bits");
 _Static_assert(ARRAY_LEN(top_keys) <= MAX_KEYS, "seen bits");
 
@@ -659,6 +699,36 @@ set_socket(const struct key *k, void *base, const char *val, char *why,
 	if (strlen(val) >= SOCKET_PATH_MAX) {
 		snprintf(why, len, "path is %zu bytes, a socket path holds at "
 		    "most %zu", strlen(val), SOCKET_PATH_MAX - 1);
+		return -1;
+	}
+	return set_string(k, base, val, why, len);
+}
+
+static int
+set_path_or_empty(const struct key *k, void *base, const char *val,
+    char *why, size_t len)
+{
+	if (val[0] == '\0')
+		return set_string(k, base, val, why, len);
+	return set_path(k, base, val, why, len);
+}
+
+/*
+ * The portable user-name set (POSIX 3.437) without a leading '-', so a
+ * name can never be taken for an option or a number by getpwnam's peers.
+ */
+static int
+set_user(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	size_t n = strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-");
+	char q[QUOTE_LEN];
+
+	if (val[n] != '\0' || n > USER_NAME_MAX || val[0] == '-') {
+		snprintf(why, len, "invalid user name %s (1 to %d characters "
+		    "from A-Z a-z 0-9 _ . -, not starting with -; \"\" for "
+		    "none)", quote(val, q, sizeof(q)), USER_NAME_MAX);
 		return -1;
 	}
 	return set_string(k, base, val, why, len);
@@ -1181,7 +1251,8 @@ parse_top(struct parser *p, struct cfg *cfg)
 	if (p->ev.type != YAML_MAPPING_START_EVENT)
 		return fail(p, &p->ev.start_mark, "the top level must be a "
 		    "mapping of sections (clock, tolerance, status, log, leap, "
-		    "sources), got %s", node_desc(p, got, sizeof(got)));
+		    "audit, privileges, sources), got %s",
+		    node_desc(p, got, sizeof(got)));
 	return parse_mapping(p, &top_section, cfg, &seen);
 }
 

@@ -72,6 +72,16 @@ struct cfg_leap {
 	char		*file;		/* default /usr/share/zoneinfo/leap-seconds.list */
 };
 
+struct cfg_audit {
+	char		*file;		/* default /var/lib/tsyncd/audit.log; "" disables */
+	int64_t		summary_interval_ns; /* default 60s, 1s..1d */
+	int		keep;		/* rotated files kept, default 10, 1..1000 */
+};
+
+struct cfg_privileges {
+	char		*user;		/* default "": stay the user tsyncd started as */
+};
+
 enum cfg_source_type {
 	CFG_SOURCE_NTP,
 	CFG_SOURCE_PTP,
@@ -93,6 +103,8 @@ struct cfg {
 	struct cfg_status	status;
 	struct cfg_log		log;
 	struct cfg_leap		leap;
+	struct cfg_audit	audit;
+	struct cfg_privileges	privileges;
 	struct cfg_source	*sources;
 	size_t			nsources;
 };

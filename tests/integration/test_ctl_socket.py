@@ -40,7 +40,8 @@ BAD = [
 def start_main(t):
     sock = t.path("s.sock")
     cfg = ("status:\n  socket: %s\n  max_clients: %d\n  idle_timeout: 2s\n"
-           "log:\n  level: info\n" % (sock, MAX_CLIENTS))
+           "log:\n  level: info\n" % (sock, MAX_CLIENTS)
+           + T.audit_config(t.path("audit.log")))
     d = T.Daemon(t, cfg, sock=sock, name="main", umask=0o022).start()
     D["d"] = d
     return d
@@ -419,7 +420,8 @@ def test_stale_socket(t):
 
 
 def test_socket_disabled(t):
-    cfg = T.write_file(t.path("nosock.yaml"), 'status:\n  socket: ""\nlog:\n  level: info\n')
+    cfg = T.write_file(t.path("nosock.yaml"), 'status:\n  socket: ""\nlog:\n  level: info\n'
+                       + T.audit_config(t.path("nosock-audit.log")))
     before = set(os.listdir(t.tmp))
     default_existed = os.path.exists("/run/tsyncd/tsyncd.sock")
     d = T.Daemon(t, config_path=cfg, sock=None, name="nosock")
@@ -427,7 +429,7 @@ def test_socket_disabled(t):
         d.start(wait=False)
         time.sleep(1.0)
         t.check(d.alive(), "tsyncd runs with status.socket \"\"", d.log_tail())
-        after = set(os.listdir(t.tmp)) - before - {"nosock.log"}
+        after = set(os.listdir(t.tmp)) - before - {"nosock.log", "nosock-audit.log"}
         t.eq(sorted(after), [], "no socket file created in the test dir")
         if not default_existed:
             t.check(not os.path.exists("/run/tsyncd/tsyncd.sock"),

@@ -97,7 +97,8 @@ def test_reload(t):
         t.eq(r.returncode, 0, "broken reload: tsctl status still answers")
 
         # A broken config that names the socket elsewhere must not move it.
-        T.write_file(d.config, "status:\n  socket: %s\n  max_clients: 0\n" % t.path("other.sock"))
+        T.write_file(d.config, "status:\n  socket: %s\n  max_clients: 0\n" % t.path("other.sock")
+                     + T.audit_config(t.path("audit.log")))
         d.send_signal(signal.SIGHUP)
         t.check(d.wait_log("status.max_clients:", timeout=5),
                 "second broken reload logged", d.log_tail())

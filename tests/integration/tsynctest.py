@@ -164,15 +164,26 @@ def write_file(path, text):
     return path
 
 
-def base_config(sock, extra="", max_clients=64, idle_timeout="60s"):
+def audit_config(path):
+    """The audit section of a test config. Every daemon a test starts must
+    write its audit log to a temp path: the default is /var/lib/tsyncd."""
+    return "audit:\n  file: %s\n" % path
+
+
+def base_config(sock, extra="", max_clients=64, idle_timeout="60s", audit_file=None):
     """A minimal valid config text with our socket; `extra` is appended
-    (top-level YAML sections other than status)."""
+    (top-level YAML sections other than status, log and audit). The audit
+    log goes next to the socket (audit.log) unless audit_file is given."""
+    if audit_file is None:
+        audit_file = os.path.join(os.path.dirname(sock) or tempfile.gettempdir(),
+                                  "audit.log")
     return ("status:\n"
             "  socket: %s\n"
             "  max_clients: %d\n"
             "  idle_timeout: %s\n"
             "log:\n"
-            "  level: info\n" % (sock, max_clients, idle_timeout)) + extra
+            "  level: info\n" % (sock, max_clients, idle_timeout)
+            + audit_config(audit_file)) + extra
 
 
 class Daemon:

@@ -87,6 +87,11 @@ assert_cfg_eq(const struct cfg *a, const struct cfg *b)
 	ck_assert_int_eq(a->log.format, b->log.format);
 	assert_str_or_null_eq(a->log.file, b->log.file);
 	assert_str_or_null_eq(a->leap.file, b->leap.file);
+	assert_str_or_null_eq(a->audit.file, b->audit.file);
+	ck_assert_int_eq(a->audit.summary_interval_ns,
+	    b->audit.summary_interval_ns);
+	ck_assert_int_eq(a->audit.keep, b->audit.keep);
+	assert_str_or_null_eq(a->privileges.user, b->privileges.user);
 	ck_assert_uint_eq(a->nsources, b->nsources);
 }
 
@@ -116,6 +121,10 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg->log.format, CFG_LOG_TEXT);
 	ck_assert_ptr_null(cfg->log.file);
 	ck_assert_str_eq(cfg->leap.file, "/usr/share/zoneinfo/leap-seconds.list");
+	ck_assert_str_eq(cfg->audit.file, "/var/lib/tsyncd/audit.log");
+	ck_assert_int_eq(cfg->audit.summary_interval_ns, 60 * S);
+	ck_assert_int_eq(cfg->audit.keep, 10);
+	ck_assert_str_eq(cfg->privileges.user, "");
 	ck_assert_ptr_null(cfg->sources);
 	ck_assert_uint_eq(cfg->nsources, 0);
 }
@@ -129,8 +138,12 @@ static const char *const empty_inputs[] = {
 	"---\n",
 	"---\n...\n",
 	"{}",
-	"clock:\ntolerance:\nstatus:\nlog:\nleap:\nsources:\n",
-	"clock: {}\ntolerance: {}\nstatus: {}\nlog: {}\nleap: {}\nsources: []\n",
+	"clock:\ntolerance:\nstatus:\nlog:\nleap:\naudit:\nprivileges:\n"
+	"sources:\n",
+	"clock: {}\ntolerance: {}\nstatus: {}\nlog: {}\nleap: {}\naudit: {}\n"
+	"privileges: {}\nsources: []\n",
+	"audit: {file: /var/lib/tsyncd/audit.log, summary_interval: 1min, "
+	"keep: 10}\nprivileges: {user: \"\"}\n",
 	"clock: {sim: ~}\nlog: null\nsources: ~\n",
 	"tolerance: {preset: rts25}\nclock: {step_threshold: 0.1s}\n",
 	"clock: {max_frequency: 500000ppb, driver: observe}\n",
@@ -217,6 +230,12 @@ static const char full[] =
 	"  file: /var/log/tsyncd/events.jsonl\n"
 	"leap:\n"
 	"  file: /etc/leap-seconds.list\n"
+	"audit:\n"
+	"  file: /srv/audit/tsyncd.log\n"
+	"  summary_interval: 1d\n"
+	"  keep: 1000\n"
+	"privileges:\n"
+	"  user: _tsync-2.x\n"
 	"sources: []\n";
 
 START_TEST(every_key)
@@ -241,7 +260,29 @@ START_TEST(every_key)
 	ck_assert_int_eq(cfg->log.format, CFG_LOG_JSON);
 	ck_assert_str_eq(cfg->log.file, "/var/log/tsyncd/events.jsonl");
 	ck_assert_str_eq(cfg->leap.file, "/etc/leap-seconds.list");
+	ck_assert_str_eq(cfg->audit.file, "/srv/audit/tsyncd.log");
+	ck_assert_int_eq(cfg->audit.summary_interval_ns, 86400 * S);
+	ck_assert_int_eq(cfg->audit.keep, 1000);
+	ck_assert_str_eq(cfg->privileges.user, "_tsync-2.x");
 	ck_assert_uint_eq(cfg->nsources, 0);
+}
+END_TEST
+
+/* "" turns the audit log off; a user name may be 32 bytes. */
+START_TEST(audit_and_privileges)
+{
+	ck_assert_msg(load("audit: {file: \"\", summary_interval: 1s, "
+	    "keep: 1}\nprivileges: {user: "
+	    "abcdefghijklmnopqrstuvwxyz012345}\n") == 0, "%s", err);
+	ck_assert_str_eq(cfg->audit.file, "");
+	ck_assert_int_eq(cfg->audit.summary_interval_ns, S);
+	ck_assert_int_eq(cfg->audit.keep, 1);
+	ck_assert_str_eq(cfg->privileges.user,
+	    "abcdefghijklmnopqrstuvwxyz012345");
+	cfg_free(cfg);
+	ck_assert_msg(load("privileges: {user: tsync}\n") == 0, "%s", err);
+	ck_assert_str_eq(cfg->privileges.user, "tsync");
+	ck_assert_str_eq(cfg->audit.file, "/var/lib/tsyncd/audit.log");
 }
 END_TEST
 
@@ -395,7 +436,50 @@ static const struct {
 	/* unknown keys, at the key */
 	{ "colour: red\n",
 	  "bad.yaml:1:1: colour: unknown key (expected one of: clock, "
-	  "tolerance, status, log, leap, sources)" },
+	  "tolerance, status, log, leap, audit, privileges, sources)" },
+	{ "audit: {interval: 60s}",
+	  "bad.yaml:1:9: audit.interval: unknown key (expected one of: file, "
+	  "summary_interval, keep)" },
+	{ "privileges: {group: tsync}",
+	  "bad.yaml:1:14: privileges.group: unknown key (expected one of: "
+	  "user)" },
+	{ "audit: {file: audit.log}",
+	  "bad.yaml:1:15: audit.file: expected an absolute path, or \"\" to "
+	  "disable the audit log, got \"audit.log\"" },
+	{ "audit: {file: ~}",
+	  "bad.yaml:1:15: audit.file: expected an absolute path, or \"\" to "
+	  "disable the audit log, got nothing" },
+	{ "audit: {summary_interval: 0.5s}",
+	  "bad.yaml:1:27: audit.summary_interval: 0.5s is out of range "
+	  "(1s..1d)" },
+	{ "audit: {summary_interval: 25h}",
+	  "bad.yaml:1:27: audit.summary_interval: 25h is out of range "
+	  "(1s..1d)" },
+	{ "audit: {summary_interval: often}",
+	  "bad.yaml:1:27: audit.summary_interval: expected a duration like "
+	  "\"100ms\", got \"often\"" },
+	{ "audit: {keep: 0}",
+	  "bad.yaml:1:15: audit.keep: 0 is out of range (1..1000)" },
+	{ "audit: {keep: 1001}",
+	  "bad.yaml:1:15: audit.keep: 1001 is out of range (1..1000)" },
+	{ "audit: {keep: ten}",
+	  "bad.yaml:1:15: audit.keep: expected an integer, got \"ten\"" },
+	{ "audit: [a]",
+	  "bad.yaml:1:8: audit: expected a mapping, got a sequence" },
+	{ "privileges: {user: \"ts ync\"}",
+	  "bad.yaml:1:20: privileges.user: invalid user name \"ts ync\" (1 to "
+	  "32 characters from A-Z a-z 0-9 _ . -, not starting with -; \"\" "
+	  "for none)" },
+	{ "privileges: {user: -tsync}",
+	  "bad.yaml:1:20: privileges.user: invalid user name \"-tsync\" (1 to "
+	  "32 characters from A-Z a-z 0-9 _ . -, not starting with -; \"\" "
+	  "for none)" },
+	{ "privileges: {user: abcdefghijklmnopqrstuvwxyz0123456}",
+	  "bad.yaml:1:20: privileges.user: invalid user name "
+	  "\"abcdefghijklmnopqrstuvwxyz0123456\" (1 to 32 characters from A-Z "
+	  "a-z 0-9 _ . -, not starting with -; \"\" for none)" },
+	{ "privileges: {user: 0}\nprivileges: {}\n",
+	  "bad.yaml:2:1: privileges: duplicate key (first given at line 1)" },
 	{ "# x\nclock:\n  colour: blue\n",
 	  "bad.yaml:3:3: clock.colour: unknown key (expected one of: driver, "
 	  "discipline, step_threshold, max_frequency, oscillator, sim)" },
@@ -607,10 +691,12 @@ static const struct {
 	  "exactly one)" },
 	{ "- clock\n",
 	  "bad.yaml:1:1: the top level must be a mapping of sections (clock, "
-	  "tolerance, status, log, leap, sources), got a sequence" },
+	  "tolerance, status, log, leap, audit, privileges, sources), got a "
+	  "sequence" },
 	{ "\nhello\n",
 	  "bad.yaml:2:1: the top level must be a mapping of sections (clock, "
-	  "tolerance, status, log, leap, sources), got \"hello\"" },
+	  "tolerance, status, log, leap, audit, privileges, sources), got "
+	  "\"hello\"" },
 	{ "? [a]\n: 1\n",
 	  "bad.yaml:1:3: expected a key name, got a sequence" },
 	{ "clock:\n  ? {a: 1}\n  : 1\n",
@@ -838,6 +924,7 @@ cfg_suite(void)
 	tcase_add_test(tc, shipped_conf_is_default);
 	tcase_add_test(tc, shipped_conf_has_no_sources);
 	tcase_add_test(tc, every_key);
+	tcase_add_test(tc, audit_and_privileges);
 	tcase_add_test(tc, range_ends);
 	tcase_add_loop_test(tc, preset_values, 0,
 	    sizeof(presets) / sizeof(presets[0]));
