@@ -57,6 +57,7 @@ struct src {
 	struct sourcestats *sst;
 	unsigned long	samples, rejected;
 	int64_t		last_mono_ns;
+	int64_t		fed_ns;		/* newest sample consumed for the servo */
 	bool		have_est, usable, inconsistent;
 	int64_t		inconsistent_since;
 	struct sst_estimate est;
@@ -92,7 +93,6 @@ struct engine {
 	bool		pending;	/* an action returned, not yet confirmed */
 	struct engine_action pend;
 	int64_t		pend_t;
-	int64_t		last_fed_ns;	/* newest sample time given to the servo */
 	int64_t		last_osc_ns;
 	bool		osc_fed;
 	int		ok_run;
@@ -288,6 +288,7 @@ engine_add_source(struct engine *e, const struct engine_source_params *sp)
 	    sp->name != NULL ? sp->name : "?");
 	s->p.name = s->name;
 	s->state = SEL_UNUSABLE;
+	s->fed_ns = INT64_MIN;
 	return e->nsrc++;
 }
 
@@ -449,19 +450,6 @@ selection_confirmed(const struct engine *e)
 	return 2 * e->res.n_truechimers > e->res.n_voting;
 }
 
-/* Newest sample among the sources the selection combined. */
-static int64_t
-newest_combined(const struct engine *e)
-{
-	int64_t t = INT64_MIN;
-
-	for (int i = 0; i < e->nsrc; i++)
-		if ((e->src[i].state == SEL_SELECTED || e->src[i].state == SEL_COMBINED) &&
-		    e->src[i].last_mono_ns > t)
-			t = e->src[i].last_mono_ns;
-	return t;
-}
-
 /* ------------------------------------------------------------------- servo */
 
 /* Servo output -> the action for the caller; remembered until confirmed. */
@@ -498,45 +486,91 @@ budget_kind_u(const struct budget *b, enum budget_kind kind)
 }
 
 /*
- * Feed the combined offset once per new sample set (a periodic tick with
- * no new sample must not count the same measurement twice).
+ * The servo's Kalman filter takes its measurements as independent, so it
+ * is fed raw samples, each once: every accepted sample of a selected or
+ * combined source newer than the last one consumed, with its own random
+ * uncertainty (sst_samples_since: Type A items, queueing inflation, scaled
+ * up by the window's scatter). Successive regression outputs share all
+ * but one sample; fed those, the filter averaged errors that do not
+ * average and claimed a phase uncertainty ~1.4x below its real error
+ * (U covered 81 % on a 1 us PPS). Selection still works on the regression
+ * estimates.
  *
- * The servo's Kalman filter takes its measurements as independent, but two
- * successive regression outputs share all but one sample: fed their
- * standard error, the filter would count each sample n_used times, claim
- * a phase uncertainty far below the truth and flap its lock test. It gets
- * the noise of one sample instead, R = se_A^2 + jitter^2 (jitter: the
- * reference's RMS residual; se_A: the Type A part of its budget, the
- * regression's standard error), so it averages as it would over raw
- * samples. The reference's Type B items (a declared path asymmetry, a
- * server's error) are constant: no averaging removes them and they are
- * not noise, so they stay out of R (in R they made a few-ms offset look
- * insignificant against a ms of declared asymmetry, and the servo crawled)
- * and go into u and max_error instead (anchor_budget, set_anchor).
- * Returns the servo's phase residual against the selection,
- * |x_est - offset|, which the estimate adds to the hard bound.
+ * A sample taken at t_i is carried to now along the source's fitted
+ * frequency (its offset is already rewritten for the clock adjustments
+ * since), and re-centred on the combination by adding (combined offset -
+ * the source's own estimate): sources with different constant Type B
+ * errors (asymmetries) would otherwise pull x back and forth. With one
+ * source in the combination that shift is 0. The Type B items stay out of
+ * R (in R a ms of declared asymmetry made a few-ms offset insignificant
+ * and the servo crawled); they go into u and max_error (anchor_budget,
+ * set_anchor). After a step the remaining samples are pre-step: they are
+ * left for the next update, when sst_clock_adjusted has moved them.
+ * Samples of sources not fed are consumed too, so that a source joining
+ * the combination brings no backlog.
+ */
+static bool
+feed_source(struct engine *e, struct src *s, int64_t now, bool use,
+    struct servo_out *last)
+{
+	struct sst_raw raw[8];
+	struct servo_out so;
+	double shift = e->res.offset_s - s->est.offset_s;
+	int n;
+
+	while ((n = sst_samples_since(s->sst, s->fed_ns, raw, 8)) > 0) {
+		for (int k = 0; k < n; k++) {
+			double z = raw[k].offset_s + shift;
+
+			s->fed_ns = raw[k].mono_ns;
+			if (!use)
+				continue;
+			if (s->est.freq_valid && now > raw[k].mono_ns)
+				z += s->est.freq * dt_s(now, raw[k].mono_ns);
+			if (servo_sample(e->servo, now, z, raw[k].u_a_s,
+			    selection_confirmed(e), &so) == SERVO_NONE)
+				continue;
+			*last = so;
+			if (so.action == SERVO_STEP)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Feeds the servo (feed_source) and returns its phase residual against
+ * the selection, |x_est - offset|, which the estimate adds to the hard
+ * bound.
  */
 static double
 feed_servo(struct engine *e, int64_t now, struct engine_action *act)
 {
-	const struct src *ref = &e->src[e->res.selected];
-	int64_t newest = newest_combined(e);
-	struct servo_out so;
-	double x, r_u;
+	struct servo_out last;
+	double x;
+	bool stepped = false;
 
-	if (newest > e->last_fed_ns) {
-		e->last_fed_ns = newest;
-		r_u = hypot(budget_kind_u(&ref->est.budget, BUDGET_TYPE_A),
-		    ref->est.jitter_s);
-		if (!(r_u > 0))
-			r_u = e->res.u_s;
-		servo_sample(e->servo, now, e->res.offset_s, r_u,
-		    selection_confirmed(e), &so);
-		servo_to_action(e, now, &so, act);
+	last.action = SERVO_NONE;
+	for (int i = 0; i < e->nsrc && !stepped; i++) {
+		struct src *s = &e->src[i];
+		bool use = s->state == SEL_SELECTED || s->state == SEL_COMBINED;
+
+		stepped = feed_source(e, s, now, use, &last);
 	}
+	if (last.action != SERVO_NONE)
+		servo_to_action(e, now, &last, act);
 	servo_predict(e->servo, now, &x, NULL, NULL, NULL);
 	/* After a step the servo's x is post-step; so is the truth, once applied. */
 	return fabs(x - (e->res.offset_s - (act->step ? act->step_s : 0)));
+}
+
+/* No selection: the samples meanwhile are not fed later as a burst. */
+static void
+consume_samples(struct engine *e)
+{
+	for (int i = 0; i < e->nsrc; i++)
+		if (e->src[i].last_mono_ns > e->src[i].fed_ns)
+			e->src[i].fed_ns = e->src[i].last_mono_ns;
 }
 
 /* ------------------------------------------------------------------ anchor */
@@ -841,10 +875,12 @@ steady(struct engine *e)
  * UNLOCK_RUN updates, so clockClass does not flap.
  */
 /*
- * The servo's own lock test weighs its phase against its Pxx, which
- * treats the correlated regression outputs it is fed as independent (see
- * feed_servo) and so is too small on a perfectly steady reference: a
- * slow wander of x by a fraction of a microsecond fails it for minutes.
+ * The servo's own lock test weighs its phase against 3 sqrt(Pxx), a
+ * narrow test on a steady reference: a slow wander of x by a fraction of
+ * a microsecond failed it for minutes (measured when the servo was fed
+ * correlated regression outputs and its Pxx was too small; with raw
+ * samples its Pxx is honest, but a 3-sigma test on a slowly wandering x
+ * still fails now and then).
  * Once locked, the engine keeps LOCKED while the servo's phase stays
  * within LOCK_K_PHASE of the reference's own standard error (regression
  * se and one sample's jitter), the honest scale of what x can be known to.
@@ -997,6 +1033,7 @@ engine_update(struct engine *e, int64_t mono_ns, struct engine_action *act)
 		feed_osc(e, mono_ns);
 		state_on_selection(e, mono_ns);
 	} else {
+		consume_samples(e);
 		state_no_selection(e, mono_ns);
 		if (e->state == ENGINE_HOLDOVER && before != ENGINE_HOLDOVER)
 			hold_frequency(e, mono_ns, act);
@@ -1067,7 +1104,8 @@ engine_disturbed(struct engine *e, int64_t mono_ns, double step_s, const char *w
 	e->ok_run = 0;
 	e->unlock_run = 0;
 	e->res.ok = false;
-	e->last_fed_ns = mono_ns;
+	for (int i = 0; i < e->nsrc; i++)
+		e->src[i].fed_ns = mono_ns;
 	fmt_s(s, sizeof(s), step_s);
 	snprintf(buf, sizeof(buf), "%s (step %s)", why != NULL ? why : "?", s);
 	emit(e, "clock_disturbed", buf);

@@ -595,3 +595,34 @@ sst_get(const struct sourcestats *sst, int64_t now_mono_ns, double freq_bound,
 	out->rejected = sst->rejected;
 	return 0;
 }
+
+int
+sst_samples_since(const struct sourcestats *sst, int64_t after_ns,
+    struct sst_raw *out, int max)
+{
+	struct fit f;
+	double birge2 = 1;
+	int first, k = 0;
+
+	if (sst == NULL || out == NULL || max < 0)
+		return -1;
+	if (sst->n == 0)
+		return 0;
+	for (first = sst->n; first > 0 && pt_at(sst, first - 1)->t_ns > after_ns; first--)
+		;
+	if (first == sst->n)
+		return 0;
+	fit_window(sst, 0, &f);
+	/* s2 estimates the random share prior when the declarations hold */
+	if (f.prior > 0 && f.s2 > f.prior)
+		birge2 = f.s2 / f.prior;
+	for (int i = first; i < sst->n && k < max; i++, k++) {
+		const struct point *p = pt_at(sst, i);
+		double ua2, u2 = 1 / weight(sst, p, f.min_delay_s, &ua2);
+
+		out[k].mono_ns = p->t_ns;
+		out[k].offset_s = p->off_s;
+		out[k].u_a_s = sqrt(ua2 * u2 * birge2);
+	}
+	return k;
+}

@@ -107,6 +107,29 @@ void	sst_clock_adjusted(struct sourcestats *sst, int64_t at_mono_ns,
 int	sst_get(const struct sourcestats *sst, int64_t now_mono_ns,
 	    double freq_bound, struct sst_estimate *out);
 
+/*
+ * One accepted sample as the window holds it now: its offset rewritten for
+ * every clock adjustment since (sst_clock_adjusted), and its random
+ * standard uncertainty: the Type A items (all of u if it declares none),
+ * a packet's queueing inflation against the current minimum delay, scaled
+ * up (never down) by the window's residual scatter when that exceeds what
+ * the samples declare (a Birge ratio). Type B items are not in it.
+ */
+struct sst_raw {
+	int64_t		mono_ns;
+	double		offset_s;
+	double		u_a_s;
+};
+
+/*
+ * The window's samples newer than after_ns, oldest first, at most max into
+ * out. Returns how many (0 with none, -1 on a bad argument). This is what
+ * a filter that treats its inputs as independent may be fed: successive
+ * sst_get() outputs share most of their samples.
+ */
+int	sst_samples_since(const struct sourcestats *sst, int64_t after_ns,
+	    struct sst_raw *out, int max);
+
 /* Samples in the window. */
 int	sst_count(const struct sourcestats *sst);
 unsigned long sst_rejected(const struct sourcestats *sst);

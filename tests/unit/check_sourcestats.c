@@ -736,6 +736,92 @@ START_TEST(budget_full_folds)
 }
 END_TEST
 
+/*
+ * sst_samples_since: the raw samples newer than an instant, oldest first,
+ * with their offsets rewritten for clock adjustments and only their random
+ * (Type A) uncertainty; rejected samples are not among them.
+ */
+START_TEST(samples_since_raw_and_adjusted)
+{
+	struct sourcestats *sst = mk_sst(SST_REFCLOCK);
+	struct sst_raw raw[8];
+	struct sample s;
+	int64_t t = T0;
+
+	for (int i = 0; i < 6; i++, t += NS) {
+		mk(&s, t, 1e-3 + (i % 2 ? 1e-6 : -1e-6), 1e-6, 5e-6, 1e-5, -1);
+		ck_assert_int_eq(sst_add(sst, &s), 0);
+	}
+	mk(&s, t, 1.0, 1e-6, 5e-6, 1e-5, -1);		/* an outlier */
+	ck_assert_int_eq(sst_add(sst, &s), 1);
+	ck_assert_int_eq(sst_samples_since(sst, T0 + 3 * NS, raw, 8), 2);
+	ck_assert(raw[0].mono_ns == T0 + 4 * NS && raw[1].mono_ns == T0 + 5 * NS);
+	ck_assert_double_eq_tol(raw[0].offset_s, 1e-3 - 1e-6, 1e-15);
+	ck_assert_double_eq_tol(raw[1].offset_s, 1e-3 + 1e-6, 1e-15);
+	/* Type A only: the 5 us Type B item does not average and stays out */
+	ck_assert_double_ge(raw[1].u_a_s, 1e-6 * 0.999999);
+	ck_assert_double_lt(raw[1].u_a_s, 2e-6);
+	ck_assert_int_eq(sst_samples_since(sst, T0 + 5 * NS, raw, 8), 0);
+	ck_assert_int_eq(sst_samples_since(sst, T0 - NS, raw, 4), 4);
+	ck_assert(raw[0].mono_ns == T0);
+	/* step +2 ms and +10 ppm at T0 + 6 s: offset' = offset - 2e-3 - 1e-5 (t - at) */
+	sst_clock_adjusted(sst, T0 + 6 * NS, 1e-5, 2e-3);
+	ck_assert_int_eq(sst_samples_since(sst, T0 + 4 * NS, raw, 8), 1);
+	ck_assert_double_eq_tol(raw[0].offset_s, 1e-3 + 1e-6 - 2e-3 + 1e-5, 1e-15);
+	ck_assert_int_eq(sst_samples_since(NULL, 0, raw, 8), -1);
+	ck_assert_int_eq(sst_samples_since(sst, 0, NULL, 8), -1);
+	sst_destroy(sst);
+}
+END_TEST
+
+/*
+ * A sample's random u grows (never shrinks) with the window's scatter when
+ * that exceeds the declared noise, and a queued packet carries half its
+ * extra delay.
+ */
+START_TEST(samples_since_scaled_and_inflated)
+{
+	struct sourcestats *sst = mk_sst(SST_PACKET);
+	struct sst_raw raw[1];
+	struct sample s;
+	int64_t t = T0;
+
+	rng_seed(7);
+	/* packet kind without delays: no outlier filter, no inflation */
+	/* declares 1 us, scatters 3 us */
+	for (int i = 0; i < 64; i++, t += NS) {
+		mk(&s, t, 3e-6 * rng_gauss(), 1e-6, 0, 1e-4, -1);
+		ck_assert_int_eq(sst_add(sst, &s), 0);
+	}
+	ck_assert_int_eq(sst_samples_since(sst, t - 2 * NS, raw, 1), 1);
+	ck_assert_double_gt(raw[0].u_a_s, 2.2e-6);
+	ck_assert_double_lt(raw[0].u_a_s, 4e-6);
+	sst_destroy(sst);
+
+	/* declares 3 us, scatters 1 us: not scaled down */
+	sst = mk_sst(SST_PACKET);
+	t = T0;
+	for (int i = 0; i < 64; i++, t += NS) {
+		mk(&s, t, 1e-6 * rng_gauss(), 3e-6, 0, 1e-4, -1);
+		ck_assert_int_eq(sst_add(sst, &s), 0);
+	}
+	ck_assert_int_eq(sst_samples_since(sst, t - 2 * NS, raw, 1), 1);
+	ck_assert_double_eq_tol(raw[0].u_a_s, 3e-6, 1e-12);
+	sst_destroy(sst);
+
+	/* packets: minimum delay 1 ms, the newest 1.4 ms: +0.2 ms in quadrature */
+	sst = mk_sst(SST_PACKET);
+	t = T0;
+	for (int i = 0; i < 8; i++, t += NS) {
+		mk(&s, t, 0, 10e-6, 0, 1e-3, i == 7 ? 1.4e-3 : 1e-3);
+		ck_assert_int_eq(sst_add(sst, &s), 0);
+	}
+	ck_assert_int_eq(sst_samples_since(sst, t - 2 * NS, raw, 1), 1);
+	ck_assert_double_ge(raw[0].u_a_s, hypot(10e-6, 0.2e-3) * 0.999999);
+	sst_destroy(sst);
+}
+END_TEST
+
 static Suite *
 sourcestats_suite(void)
 {
@@ -761,6 +847,8 @@ sourcestats_suite(void)
 	tcase_add_test(tc, clock_adjusted_closed_loop);
 	tcase_add_test(tc, budget_of_estimate);
 	tcase_add_test(tc, budget_full_folds);
+	tcase_add_test(tc, samples_since_raw_and_adjusted);
+	tcase_add_test(tc, samples_since_scaled_and_inflated);
 	suite_add_tcase(s, tc);
 	return s;
 }
