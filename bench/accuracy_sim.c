@@ -5,7 +5,8 @@
  * steps, max_error/|true error| 1 h into holdover, and the speed of the
  * simulation. bench/accuracy (a script) runs it on every scenario.
  *
- * usage: accuracy_sim [-v] scenario.yaml...
+ * usage: accuracy_sim [-v] [-s seed] scenario.yaml...
+ *   -s  run every scenario with this seed instead of its own
  *   -v  also the details of each run: per-source selection states, state
  *       timeline, the first max_error miss if any.
  */
@@ -39,13 +40,17 @@ main(int argc, char **argv)
 {
 	struct sim_result *res;
 	int verbose = 0, n = 0, failed = 0, c;
+	long long seed = -1;
 
-	while ((c = getopt(argc, argv, "v")) != -1) {
-		if (c != 'v') {
-			fprintf(stderr, "usage: %s [-v] scenario.yaml...\n", argv[0]);
+	while ((c = getopt(argc, argv, "vs:")) != -1) {
+		if (c == 'v') {
+			verbose = 1;
+		} else if (c == 's') {
+			seed = strtoll(optarg, NULL, 10);
+		} else {
+			fprintf(stderr, "usage: %s [-v] [-s seed] scenario.yaml...\n", argv[0]);
 			return 2;
 		}
-		verbose = 1;
 	}
 	if (optind == argc) {
 		fprintf(stderr, "usage: %s [-v] scenario.yaml...\n", argv[0]);
@@ -62,6 +67,8 @@ main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
+		if (seed >= 0)
+			sc.seed = (uint64_t)seed;
 		if (sim_run(&sc, NULL, &res[n]) < 0) {
 			fprintf(stderr, "%s: the engine refused the scenario\n", argv[i]);
 			failed = 1;
