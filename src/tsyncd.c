@@ -32,7 +32,9 @@
 #include "clock.h"
 #include "ctl_server.h"
 #include "engine.h"
+#include "leapfile.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "privdrop.h"
 #include "tstime.h"
@@ -55,6 +57,19 @@ struct summary {
 	double		max_error_max_s;
 };
 
+/* The leap-second table in use; see leap_load(). */
+#define LEAP_UNAVAILABLE	(-1)	/* validity without a usable table */
+#define LEAP_UNKNOWN		(-2)	/* validity before the first check */
+
+struct leap_state {
+	struct leap_table	t;		/* unusable: t.n == 0 or !t.hash_ok */
+	bool			loaded;		/* parsed, perhaps with a bad hash */
+	char			error[512];	/* why there is no table, or "" */
+	int			validity;	/* enum leapfile_validity or above */
+	int64_t			checked_mono_ns;
+	int64_t			warned_mono_ns;	/* last expiring/expired message */
+};
+
 struct daemon {
 	struct event_base	*base;
 	struct event		*tick;
@@ -65,6 +80,8 @@ struct daemon {
 	struct clock		*clock;
 	struct ctl_server	*ctl;
 	struct audit		*audit;		/* NULL: audit.file is "" */
+	struct metrics		*metrics;	/* NULL: status.metrics is "" */
+	struct leap_state	leap;
 	bool			dropped;	/* switched to privileges.user */
 	bool			last_within;	/* within_tolerance at the last update */
 	struct summary		sum;
@@ -288,6 +305,223 @@ audit_tolerance(struct daemon *d, int64_t now, const struct engine_status *st)
 	    "state", engine_state_name(st->state)));
 }
 
+/* ------------------------------------------------------------ leap */
+
+/*
+ * The leap-second table from leap.file, read at start and at SIGHUP and
+ * checked against the wall clock every minute. The wall clock is the
+ * clock driver's read (observe: CLOCK_REALTIME), never a source: the
+ * table's expiry is about this host's files, not about what a server says.
+ * Arming the kernel's leap flags, smearing and comparing the table with
+ * the sources' announcements come with the source drivers.
+ */
+#define LEAP_CHECK_INTERVAL_NS	(60 * INT64_C(1000000000))
+#define LEAP_WARN_INTERVAL_NS	(86400 * INT64_C(1000000000))
+
+/* Wall-clock seconds, rounded down. -1 when the clock cannot be read. */
+static int
+leap_now_s(struct daemon *d, int64_t *now_s)
+{
+	int64_t ns;
+	int rc = clock_read(d->clock, &ns);
+
+	if (rc < 0) {
+		log_rl(LL_ERR, "clock_read_failed", NULL, "cannot read the clock "
+		    "for the leap-second table: %s", strerror(-rc));
+		return -1;
+	}
+	*now_s = ns / NS_PER_S - (ns % NS_PER_S < 0);
+	return 0;
+}
+
+/* "2026-06-28", or "" when out of the calendar range. */
+static void
+leap_date(int64_t unix_s, bool with_time, char *buf, size_t len)
+{
+	int n = -1;
+
+	if (unix_s > -INT64_MAX / NS_PER_S && unix_s < INT64_MAX / NS_PER_S)
+		n = tstime_format_iso8601(unix_s * NS_PER_S, 0, buf, len);
+	if (n < 10)
+		buf[0] = '\0';
+	else if (!with_time)
+		buf[10] = '\0';
+}
+
+static bool
+leap_usable(const struct leap_state *l)
+{
+	return l->t.n > 0 && l->t.hash_ok;
+}
+
+static const char *
+leap_validity_name(int v)
+{
+	switch (v) {
+	case LEAPFILE_VALID: return "valid";
+	case LEAPFILE_EXPIRING: return "expiring";
+	case LEAPFILE_EXPIRED: return "expired";
+	}
+	return "unavailable";
+}
+
+static json_t *
+leap_next_json(const struct leap_table *t, int64_t now_s)
+{
+	int64_t when;
+	int delta;
+	char at[40];
+
+	if (leapfile_next(t, now_s, &when, &delta) == 0)
+		return json_null();
+	leap_date(when, true, at, sizeof(at));
+	return json_pack("{s:s, s:s, s:i}", "at", at,
+	    "type", delta > 0 ? "insert" : "delete",
+	    "tai_offset_s", leapfile_tai_offset(t, when));
+}
+
+/* The "leap" object of status and of the leap command. */
+static json_t *
+leap_json(void *arg)
+{
+	struct daemon *d = arg;
+	const struct leap_state *l = &d->leap;
+	int64_t now_s = 0;
+	bool use = leap_usable(l) && leap_now_s(d, &now_s) == 0;
+	char expires[40], updated[40];
+
+	leap_date(l->t.expires_unix_s, false, expires, sizeof(expires));
+	leap_date(l->t.updated_unix_s, false, updated, sizeof(updated));
+	return json_pack("{s:s, s:b, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?}",
+	    "file", d->cfg->leap.file,
+	    "valid", l->loaded && l->t.hash_ok,
+	    "expires", l->loaded && expires[0] ? expires : NULL,
+	    "updated", l->loaded && updated[0] ? updated : NULL,
+	    "validity", leap_validity_name(use ?
+	    (int)leapfile_validity(&l->t, now_s) : LEAP_UNAVAILABLE),
+	    "days_to_expiry", use ? json_integer((json_int_t)
+	    ((l->t.expires_unix_s - now_s) / 86400)) : json_null(),
+	    "tai_offset_s", use ?
+	    json_integer(leapfile_tai_offset(&l->t, now_s)) : json_null(),
+	    "next_leap", use ? leap_next_json(&l->t, now_s) : json_null(),
+	    "error", l->error[0] != '\0' ? l->error : NULL);
+}
+
+static void
+leap_audit(struct daemon *d, const char *reason)
+{
+	json_t *j = leap_json(d);
+
+	if (j != NULL)
+		json_object_set_new(j, "reason", json_string(reason));
+	audit_record(d, "leap", j);
+}
+
+/* Expiring: a warning; expired: an error. Both name the date. */
+static void
+leap_warn(struct daemon *d, int validity, int64_t now_s)
+{
+	const char *file = d->cfg->leap.file;
+	int64_t days = (d->leap.t.expires_unix_s - now_s) / 86400;
+	char expires[40];
+
+	leap_date(d->leap.t.expires_unix_s, false, expires, sizeof(expires));
+	if (validity == LEAPFILE_EXPIRING)
+		log_at(LL_WARNING, "leap_file_expiring", json_pack(
+		    "{s:s, s:s, s:I}", "file", file, "expires", expires,
+		    "days_left", (json_int_t)days),
+		    "%s expires on %s (in %lld days): install a newer "
+		    "leap-seconds.list (tzdata)", file, expires, (long long)days);
+	else
+		log_at(LL_ERR, "leap_file_expired", json_pack(
+		    "{s:s, s:s, s:I}", "file", file, "expires", expires,
+		    "days_ago", (json_int_t)-days),
+		    "%s expired on %s (%lld days ago): leap seconds announced "
+		    "since then are unknown to this host; install a newer "
+		    "leap-seconds.list (tzdata)", file, expires, (long long)-days);
+}
+
+/*
+ * Validity now. Expiring and expired are said at once on a change (and
+ * at every load), then at most daily; a change is an audit record.
+ */
+static void
+leap_check(struct daemon *d, int64_t now_mono, bool loading)
+{
+	struct leap_state *l = &d->leap;
+	int64_t now_s = 0;
+	int v = LEAP_UNAVAILABLE;
+	bool changed;
+
+	l->checked_mono_ns = now_mono;
+	if (leap_usable(l)) {
+		if (leap_now_s(d, &now_s) == -1)
+			return;
+		v = (int)leapfile_validity(&l->t, now_s);
+	}
+	changed = v != l->validity;
+	l->validity = v;
+	if ((v == LEAPFILE_EXPIRING || v == LEAPFILE_EXPIRED) && (changed ||
+	    now_mono - l->warned_mono_ns >= LEAP_WARN_INTERVAL_NS)) {
+		leap_warn(d, v, now_s);
+		l->warned_mono_ns = now_mono;
+	}
+	if (loading || changed)
+		leap_audit(d, loading ? "load" : "validity");
+}
+
+static void
+leap_log_loaded(struct daemon *d)
+{
+	const struct leap_table *t = &d->leap.t;
+	const char *file = d->cfg->leap.file;
+	char expires[40], updated[40];
+
+	leap_date(t->expires_unix_s, false, expires, sizeof(expires));
+	leap_date(t->updated_unix_s, false, updated, sizeof(updated));
+	log_at(LL_NOTICE, "leap_file_loaded", json_pack("{s:s, s:i, s:s, s:s}",
+	    "file", file, "entries", t->n, "updated", updated,
+	    "expires", expires), "%s: leap-second table loaded (%d entries, "
+	    "updated %s, expires %s)", file, t->n, updated, expires);
+}
+
+/* (Re)read leap.file. Without a usable table the daemon runs on. */
+static void
+leap_load(struct daemon *d)
+{
+	struct leap_state *l = &d->leap;
+	const char *file = d->cfg->leap.file;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->validity = LEAP_UNKNOWN;
+	if (file[0] == '\0') {
+		snprintf(l->error, sizeof(l->error), "leap.file is empty");
+		log_notice("leap_file_disabled", "no leap-second table "
+		    "(leap.file is empty)");
+	} else {
+		rc = leapfile_load(file, &l->t, l->error, sizeof(l->error));
+		l->loaded = rc == LEAPFILE_OK || rc == LEAPFILE_BAD_HASH;
+		if (rc == LEAPFILE_OK)
+			leap_log_loaded(d);
+		else
+			log_at(LL_ERR, rc == LEAPFILE_IO ? "leap_file_unavailable" :
+			    "leap_file_invalid", json_pack("{s:s, s:s, s:s}",
+			    "file", file, "code", leapfile_error_name(rc),
+			    "error", l->error), "%s; running without a "
+			    "leap-second table", l->error);
+	}
+	leap_check(d, mono_ns(), true);
+}
+
+/* From the update timer: re-check the validity once a minute. */
+static void
+leap_tick(struct daemon *d, int64_t now_mono)
+{
+	if (now_mono - d->leap.checked_mono_ns >= LEAP_CHECK_INTERVAL_NS)
+		leap_check(d, now_mono, false);
+}
+
 /* Apply what the engine asks of the clock, and tell it what happened. */
 static void
 apply_action(struct daemon *d, int64_t now, const struct engine_action *act)
@@ -340,6 +574,7 @@ on_update(evutil_socket_t fd, short what, void *arg)
 		audit_tolerance(d, now, &st);
 	}
 	audit_summary(d, now, &st);
+	leap_tick(d, now);
 }
 
 /* ------------------------------------------------------------ status */
@@ -415,7 +650,7 @@ status_json(void *arg)
 	    "within", st.within_tolerance,
 	    "time_to_cross_s", time_to_tolerance_json(st.time_to_tolerance_s));
 	return json_pack("{s:s, s:s, s:f, s:b, s:i, s:o, s:o, s:f, s:s, s:s, "
-	    "s:o, s:[], s:{s:s, s:i}}",
+	    "s:o, s:o, s:[], s:{s:s, s:i}}",
 	    "state", engine_state_name(st.state),
 	    "reason", st.reason,
 	    "state_age_s", tstime_to_s(now - (st.since_mono_ns > d->start_mono_ns ?
@@ -428,6 +663,7 @@ status_json(void *arg)
 	    "started", started,
 	    "config", cfg->path,
 	    "tolerance", tol,
+	    "leap", leap_json(d),
 	    "sources",
 	    "daemon", "version", PACKAGE_VERSION, "pid", (int)getpid());
 }
@@ -437,6 +673,71 @@ publish_status(struct daemon *d)
 {
 	if (d->ctl != NULL)
 		ctl_server_publish(d->ctl, "status", status_json(d));
+}
+
+static void
+metrics_sources(struct daemon *d, int64_t now, struct metrics_figures *f)
+{
+	struct engine_source_info si;
+	struct metrics_source *ms;
+
+	for (int i = 0; i < engine_nsources(d->engine) &&
+	    f->nsources < METRICS_MAX_SOURCES; i++) {
+		if (engine_source_info(d->engine, i, now, &si) == -1)
+			continue;
+		ms = &f->source[f->nsources++];
+		snprintf(ms->name, sizeof(ms->name), "%s", si.name);
+		ms->state = si.state;
+		ms->usable = si.usable;
+		ms->have_estimate = si.have_estimate;
+		ms->offset_s = si.est.offset_s;
+		ms->offset_u_s = si.est.offset_se_s;
+		ms->jitter_s = si.est.jitter_s;
+		ms->max_error_s = si.est.hard_bound_s;
+		ms->age_s = si.est.age_s;
+		ms->samples = si.samples;
+		ms->rejected = si.rejected;
+	}
+}
+
+/* The metrics endpoint's provider: the figures of status_json(). */
+static void
+metrics_collect(void *arg, struct metrics_figures *f)
+{
+	struct daemon *d = arg;
+	struct engine_status st;
+	struct engine_estimate e;
+	int64_t now = mono_ns();
+
+	engine_status(d->engine, now, &st);
+	f->version = PACKAGE_VERSION;
+	f->state = st.state;
+	f->state_age_s = tstime_to_s(now - (st.since_mono_ns > d->start_mono_ns ?
+	    st.since_mono_ns : d->start_mono_ns));
+	f->clock_class = st.clock_class;
+	f->traceable = st.traceable;
+	f->within_tolerance = st.within_tolerance;
+	f->tolerance_s = tstime_to_s(d->cfg->tolerance.max_error_ns);
+	f->time_to_tolerance_s = st.time_to_tolerance_s;
+	if (engine_estimate(d->engine, now, &e) == 0) {
+		f->have_estimate = true;
+		f->offset_s = e.offset_s;
+		f->u_s = e.u_s;
+		f->U_s = e.U_s;
+		f->max_error_s = e.max_error_s;
+		f->freq_ppb = e.freq * 1e9;
+	}
+	metrics_sources(d, now, f);
+	f->uptime_s = tstime_to_s(now - d->start_mono_ns);
+	if ((f->have_ctl = d->ctl != NULL)) {
+		f->ctl_clients = ctl_server_nclients(d->ctl);
+		f->ctl_bad_requests = ctl_server_bad_requests(d->ctl);
+		f->ctl_refused = ctl_server_refused(d->ctl);
+	}
+	if ((f->have_audit = d->audit != NULL))
+		f->audit_failures = audit_failures(d->audit);
+	if ((f->have_leap_expiry = leap_usable(&d->leap)))
+		f->leap_expiry_unix_s = (double)d->leap.t.expires_unix_s;
 }
 
 /* ------------------------------------------------------------ setup */
@@ -493,7 +794,8 @@ make_parent_dir(const char *path, char *err, size_t errlen)
 static int
 open_ctl(struct daemon *d, char *err, size_t errlen)
 {
-	struct ctl_handlers h = { .status = status_json, .arg = d };
+	struct ctl_handlers h = { .status = status_json, .leap = leap_json,
+	    .arg = d };
 	struct ctl_limits limits = ctl_limits_of(d->cfg);
 
 	if (d->cfg->status.socket[0] == '\0') {
@@ -532,6 +834,23 @@ open_audit(struct daemon *d, char *err, size_t errlen)
 		    why), -1;
 	audit_set_keep(d->audit, ac->keep);
 	summary_reset(&d->sum, mono_ns());
+	return 0;
+}
+
+/* Before the privilege drop: a port below 1024 needs CAP_NET_BIND_SERVICE. */
+static int
+open_metrics(struct daemon *d, char *err, size_t errlen)
+{
+	struct metrics_handlers h = { .collect = metrics_collect, .arg = d };
+
+	if (d->cfg->status.metrics[0] == '\0')
+		return 0;
+	d->metrics = metrics_create(d->base, d->cfg->status.metrics, &h, err,
+	    errlen);
+	if (d->metrics == NULL)
+		return -1;
+	log_notice("metrics_listening", "metrics on http://%s/metrics",
+	    d->cfg->status.metrics);
 	return 0;
 }
 
@@ -599,7 +918,8 @@ setup(struct daemon *d, char *err, size_t errlen)
 	d->update = event_new(d->base, -1, EV_PERSIST, on_update, d);
 	if (d->update == NULL || event_add(d->update, &tv) == -1)
 		return snprintf(err, errlen, "cannot add the update timer"), -1;
-	if (open_ctl(d, err, errlen) == -1 || open_audit(d, err, errlen) == -1)
+	if (open_ctl(d, err, errlen) == -1 || open_audit(d, err, errlen) == -1 ||
+	    open_metrics(d, err, errlen) == -1)
 		return -1;
 	return drop_privileges(d, err, errlen);
 }
@@ -607,6 +927,8 @@ setup(struct daemon *d, char *err, size_t errlen)
 static void
 teardown(struct daemon *d)
 {
+	if (d->metrics != NULL)
+		metrics_destroy(d->metrics);
 	if (d->ctl != NULL)
 		ctl_server_destroy(d->ctl);
 	if (d->audit != NULL)
@@ -708,6 +1030,8 @@ reload(struct daemon *d)
 	keep_at_restart("status.socket", &ncfg->status.socket,
 	    d->cfg->status.socket);
 	keep_at_restart("audit.file", &ncfg->audit.file, d->cfg->audit.file);
+	keep_at_restart("status.metrics", &ncfg->status.metrics,
+	    d->cfg->status.metrics);
 	keep_at_restart("privileges.user", &ncfg->privileges.user,
 	    d->cfg->privileges.user);
 	if (open_log(ncfg, d->foreground, d->debug) == -1)
@@ -808,6 +1132,7 @@ run(struct daemon *d)
 			got_hup = 0;
 			notify_reloading();
 			reload(d);
+			leap_load(d);
 			notify_state(d);
 			notify_ready();
 		}
@@ -906,6 +1231,7 @@ main(int argc, char **argv)
 	    "tsyncd %s started: clock %s, discipline %s, config %s",
 	    PACKAGE_VERSION, clock_name(d.clock),
 	    clock_disciplined(d.clock) ? "on" : "off", d.cfg->path);
+	leap_load(&d);
 	notify_parent(&notify_fd, 0);
 	notify_state(&d);
 	notify_ready();

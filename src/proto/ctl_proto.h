@@ -21,6 +21,7 @@ enum ctl_cmd {
 	CTL_CMD_VERSION,
 	CTL_CMD_STATUS,
 	CTL_CMD_SUBSCRIBE,
+	CTL_CMD_LEAP,
 };
 
 /* Stable error codes, documented in tsctl(1) / tsyncd(8). */

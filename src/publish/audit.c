@@ -33,6 +33,7 @@ struct audit {
 	uint64_t	next_seq;
 	char		head[AUDIT_HASH_HEX + 1];
 	int		keep;
+	unsigned long	failures;	/* records not written */
 };
 
 /* What the end of an existing file holds. */
@@ -184,6 +185,7 @@ audit_append(struct audit *a, const char *type, json_t *data)
 
 	if (a->fd < 0) {
 		json_decref(data);
+		a->failures++;
 		errno = EBADF;
 		return -1;
 	}
@@ -194,6 +196,7 @@ audit_append(struct audit *a, const char *type, json_t *data)
 		e = errno;
 		log_rl(LL_ERR, "audit_encode_failed", NULL, "%s: %s record: %s",
 		    a->path, type, strerror(e));
+		a->failures++;
 		errno = e;
 		return -1;
 	}
@@ -209,6 +212,7 @@ audit_append(struct audit *a, const char *type, json_t *data)
 		/* A full disk fails every record: rate-limited. */
 		log_rl(LL_ERR, "audit_write_failed", NULL, "%s: %s", a->path,
 		    strerror(e));
+		a->failures++;
 		errno = e;
 	}
 	return rc;
@@ -444,6 +448,12 @@ void
 audit_set_keep(struct audit *a, int keep)
 {
 	a->keep = keep < 1 ? 1 : keep;
+}
+
+unsigned long
+audit_failures(const struct audit *a)
+{
+	return a->failures;
 }
 
 unsigned long long

@@ -67,6 +67,8 @@ void	audit_set_keep(struct audit *a, int keep);
  */
 json_t	*audit_config_data(const char *config_path);
 
+/* Records audit_append() failed to write since audit_open(). */
+unsigned long audit_failures(const struct audit *a);
 /* Next record's seq; the current chain head ("hash" of the last record). */
 unsigned long long audit_next_seq(const struct audit *a);
 const char *audit_head(const struct audit *a);

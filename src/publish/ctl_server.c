@@ -61,6 +61,7 @@ struct ctl_server {
 	LIST_HEAD(, client)	clients;
 	int			nclients;
 	unsigned long		bad_requests;
+	unsigned long		refused;	/* connections beyond max_clients */
 };
 
 static int	handle_line(struct client *c, const char *line, size_t len);
@@ -215,6 +216,19 @@ send_status(struct client *c, bool as_event)
 }
 
 static int
+send_leap(struct client *c)
+{
+	struct ctl_server *s = c->srv;
+	json_t *data = s->h.leap != NULL ? s->h.leap(s->h.arg) : NULL;
+	struct ctl_error err = { CTL_ERR_INTERNAL, "leap table state not "
+	    "available" };
+
+	if (data == NULL)
+		return reject(c, &err);
+	return queue_line(c, ctl_encode_reply(data));
+}
+
+static int
 handle_request(struct client *c, const struct ctl_request *req)
 {
 	switch (req->cmd) {
@@ -230,6 +244,8 @@ handle_request(struct client *c, const struct ctl_request *req)
 		c->subscriber = true;
 		reset_idle(c);
 		return send_status(c, true);
+	case CTL_CMD_LEAP:
+		return send_leap(c);
 	}
 	return 0;
 }
@@ -343,6 +359,7 @@ refuse(struct ctl_server *s, int fd)
 		    "control client why: %s", strerror(errno));
 	free(line);
 	close(fd);
+	s->refused++;
 	log_rl(LL_WARNING, "ctl_too_many_clients",
 	    json_pack("{s:i}", "max_clients", s->limits.max_clients),
 	    "control connection refused: %d clients already", s->nclients);
@@ -658,6 +675,18 @@ ctl_server_destroy(struct ctl_server *s)
 	}
 	free(s->path);
 	free(s);
+}
+
+unsigned long
+ctl_server_bad_requests(const struct ctl_server *s)
+{
+	return s->bad_requests;
+}
+
+unsigned long
+ctl_server_refused(const struct ctl_server *s)
+{
+	return s->refused;
 }
 
 void

@@ -23,6 +23,8 @@ struct ctl_server;
 struct ctl_handlers {
 	/* Returns a new reference: the "data" of a status reply. */
 	json_t	*(*status)(void *arg);
+	/* Returns a new reference: the "data" of a leap reply. */
+	json_t	*(*leap)(void *arg);
 	void	*arg;
 };
 
@@ -45,6 +47,9 @@ void	ctl_server_destroy(struct ctl_server *s);
 void	ctl_server_set_limits(struct ctl_server *s, const struct ctl_limits *limits);
 const char *ctl_server_path(const struct ctl_server *s);
 int	ctl_server_nclients(const struct ctl_server *s);
+/* Since create: requests answered with an error, connections refused. */
+unsigned long ctl_server_bad_requests(const struct ctl_server *s);
+unsigned long ctl_server_refused(const struct ctl_server *s);
 
 /* Push an event to every subscriber. `data` is stolen. */
 void	ctl_server_publish(struct ctl_server *s, const char *event, json_t *data);

@@ -1,7 +1,7 @@
 /*
  * tsctl.c - command-line client of tsyncd's control socket.
  *
- *   tsctl [--socket PATH] [--json] status | version | watch
+ *   tsctl [--socket PATH] [--json] status | leap | version | watch
  *
  * Exit codes: 0 success; 1 the daemon answered with an error; 2 usage;
  * 3 the daemon could not be reached (or broke the protocol).
@@ -49,6 +49,7 @@ usage(FILE *f)
 	    "\n"
 	    "commands:\n"
 	    "  status    the daemon's state, clock and tolerance\n"
+	    "  leap      the leap-second table: hash, expiry, TAI-UTC, next leap\n"
 	    "  version   the daemon's and the protocol's versions\n"
 	    "  watch     print status changes as they happen (until interrupted)\n"
 	    "  audit verify [FILE...]\n"
@@ -241,6 +242,79 @@ print_tolerance(json_t *tol)
 	    cross);
 }
 
+/* "2029-06-28 (in 943 days)", "2026-06-28 (EXPIRED 152 days ago)" */
+static void
+format_expiry(json_t *leap, char *buf, size_t len)
+{
+	const char *validity = jstr(leap, "validity", "?");
+	json_t *dj = json_object_get(leap, "days_to_expiry");
+	long long days = (long long)json_integer_value(dj);
+
+	if (!json_is_integer(dj))
+		snprintf(buf, len, "%s", jstr(leap, "expires", "-"));
+	else if (strcmp(validity, "expired") == 0)
+		snprintf(buf, len, "%s (EXPIRED %lld days ago)",
+		    jstr(leap, "expires", "?"), -days);
+	else
+		snprintf(buf, len, "%s (%sin %lld days)", jstr(leap, "expires", "?"),
+		    strcmp(validity, "expiring") == 0 ? "EXPIRING, " : "", days);
+}
+
+static void
+print_leap(json_t *leap)
+{
+	json_t *next = json_object_get(leap, "next_leap");
+	json_t *tai = json_object_get(leap, "tai_offset_s");
+	const char *err = jstr(leap, "error", NULL);
+	char exp[96];
+
+	format_expiry(leap, exp, sizeof(exp));
+	ROW("File", "%s", jstr(leap, "file", "?"));
+	ROW("Table", "%s", jstr(leap, "validity", "?"));
+	if (err != NULL)
+		ROW("Error", "%s", err);
+	ROW("Hash", "%s", json_is_true(json_object_get(leap, "valid")) ?
+	    "verified" : json_is_string(json_object_get(leap, "expires")) ?
+	    "MISMATCH" : "-");
+	ROW("Updated", "%s", jstr(leap, "updated", "-"));
+	ROW("Expires", "%s", exp);
+	if (json_is_integer(tai))
+		ROW("TAI-UTC", "%lld s", (long long)json_integer_value(tai));
+	else
+		ROW("TAI-UTC", "unknown");
+	if (json_is_object(next))
+		ROW("Next leap", "%s at %s, TAI-UTC %lld s from then",
+		    jstr(next, "type", "?"), jstr(next, "at", "?"),
+		    (long long)json_integer_value(json_object_get(next,
+		    "tai_offset_s")));
+	else
+		ROW("Next leap", "%s", json_is_integer(tai) ?
+		    "none announced" : "unknown");
+}
+
+/* One line: "expires 2026-06-28 (EXPIRED)", or why there is no table. */
+static void
+print_leap_summary(json_t *leap)
+{
+	const char *validity = jstr(leap, "validity", "?");
+	char upper[16];
+	size_t i;
+
+	if (!json_is_object(leap))
+		return;
+	if (strcmp(validity, "unavailable") == 0) {
+		ROW("Leap table", "unavailable (%s)", jstr(leap, "error", "?"));
+		return;
+	}
+	for (i = 0; validity[i] != '\0' && i < sizeof(upper) - 1; i++)
+		upper[i] = (char)(validity[i] >= 'a' && validity[i] <= 'z' ?
+		    validity[i] - 'a' + 'A' : validity[i]);
+	upper[i] = '\0';
+	ROW("Leap table", "expires %s (%s), TAI-UTC %lld s",
+	    jstr(leap, "expires", "?"), upper, (long long)json_integer_value(
+	    json_object_get(leap, "tai_offset_s")));
+}
+
 static void
 print_status(json_t *data)
 {
@@ -260,6 +334,7 @@ print_status(json_t *data)
 	ROW("Clock", "%s (discipline %s)", jstr(clock, "driver", "?"),
 	    json_is_true(json_object_get(clock, "discipline")) ? "on" : "off");
 	print_kernel(json_object_get(clock, "kernel"));
+	print_leap_summary(json_object_get(data, "leap"));
 	ROW("Sources", "%zu", json_array_size(sources));
 	ROW("Uptime", "%s (since %s)", ubuf, jstr(data, "started", "?"));
 	ROW("Config", "%s", jstr(data, "config", "?"));
@@ -330,6 +405,8 @@ cmd_simple(struct tsctl *t, const char *cmd)
 		puts(raw);
 	else if (strcmp(cmd, "status") == 0)
 		print_status(json_object_get(msg, "data"));
+	else if (strcmp(cmd, "leap") == 0)
+		print_leap(json_object_get(msg, "data"));
 	else
 		print_version(json_object_get(msg, "data"));
 	free(raw);
@@ -401,7 +478,7 @@ main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "version") != 0 &&
-	    strcmp(cmd, "watch") != 0) {
+	    strcmp(cmd, "watch") != 0 && strcmp(cmd, "leap") != 0) {
 		fprintf(stderr, "tsctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;

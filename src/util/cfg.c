@@ -120,6 +120,8 @@ static int	set_path_or_empty(const struct key *, void *, const char *,
 		    char *, size_t);
 static int	set_user(const struct key *, void *, const char *, char *,
 		    size_t);
+static int	set_listen(const struct key *, void *, const char *, char *,
+		    size_t);
 static int	set_max_error(const struct key *, void *, const char *, char *,
 		    size_t);
 static int	set_preset(const struct key *, void *, const char *, char *,
@@ -274,6 +276,11 @@ static const struct key status_keys[] = {
 	  .off = offsetof(struct cfg_status, idle_timeout_ns),
 	  .min = NS_S, .max = 86400 * NS_S, .def = "60s",
 	  .help = "close control connections idle this long" },
+	{ .name = "metrics", .set = set_listen,
+	  .what = "HOST:PORT like \"127.0.0.1:9469\" or \"[::1]:9469\", or "
+	  "\"\" to disable the metrics endpoint",
+	  .off = offsetof(struct cfg_status, metrics), .flags = K_STR,
+	  .def = "", .help = "OpenMetrics/Prometheus HTTP endpoint" },
 };
 
 static const struct section status_section = { status_keys,
@@ -711,6 +718,26 @@ set_path_or_empty(const struct key *k, void *base, const char *val,
 	if (val[0] == '\0')
 		return set_string(k, base, val, why, len);
 	return set_path(k, base, val, why, len);
+}
+
+/* Checked here so that tsyncd -t catches what bind would refuse. */
+static int
+set_listen(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	char host[64], q[QUOTE_LEN];
+	const char *err;
+	uint16_t port;
+	int family;
+
+	if (val[0] != '\0' && units_parse_hostport(val, host, sizeof(host),
+	    &port, &family, &err) < 0) {
+		snprintf(why, len, "%s: %s; expected HOST:PORT like "
+		    "\"127.0.0.1:9469\" or \"[::1]:9469\", or \"\" to disable",
+		    quote(val, q, sizeof(q)), err);
+		return -1;
+	}
+	return set_string(k, base, val, why, len);
 }
 
 /*

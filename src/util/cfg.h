@@ -55,6 +55,7 @@ struct cfg_status {
 	char		*socket;	/* default /run/tsyncd/tsyncd.sock; "" disables */
 	int		max_clients;	/* default 64, 1..4096 */
 	int64_t		idle_timeout_ns; /* default 60s, 1s..1d */
+	char		*metrics;	/* "HOST:PORT" of the HTTP metrics endpoint; default "" (off) */
 };
 
 enum cfg_log_format {

@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -212,4 +215,46 @@ units_format_duration(int64_t ns, char *buf, size_t len)
 	r = snprintf(buf, len, "%" PRId64 "%s", ns / (int64_t)u->scale,
 	    u->name);
 	return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
+int
+units_parse_hostport(const char *s, char *host, size_t hostlen,
+    uint16_t *port, int *family, const char **why)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char buf[INET6_ADDRSTRLEN + 2];
+	const char *colon, *p;
+	size_t n;
+	unsigned long v = 0;
+
+	*family = s[0] == '[' ? AF_INET6 : AF_INET;
+	if (*family == AF_INET6) {
+		p = strchr(s, ']');
+		if (p == NULL)
+			return *why = "no ] after the IPv6 address", -1;
+		colon = p + 1;
+		if (*colon != ':')
+			return *why = "no :PORT after the address", -1;
+		s++;
+		n = (size_t)(p - s);
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return *why = "no :PORT after the address", -1;
+		n = (size_t)(colon - s);
+	}
+	if (n >= sizeof(buf) || n >= hostlen)
+		return *why = "address too long", -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(*family, buf, addr) != 1)
+		return *why = *family == AF_INET6 ? "not a numeric IPv6 address" :
+		    "not a numeric IPv4 address (IPv6 goes in brackets)", -1;
+	for (p = colon + 1; *p >= '0' && *p <= '9' && v <= 65535; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (p == colon + 1 || *p != '\0' || v < 1 || v > 65535)
+		return *why = "the port must be a number from 1 to 65535", -1;
+	memcpy(host, buf, n + 1);
+	*port = (uint16_t)v;
+	return 0;
 }

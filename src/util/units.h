@@ -28,4 +28,13 @@ int	units_parse_frequency(const char *s, double *ppb, const char **why);
 /* Shortest exact unit: 100000 -> "100us", 1500000 -> "1500us", 0 -> "0s". */
 int	units_format_duration(int64_t ns, char *buf, size_t len);
 
+/*
+ * Listen address "HOST:PORT": a numeric IPv4 address, or an IPv6 address
+ * in brackets ("[::1]:9469"), and a decimal port 1..65535. host gets the
+ * address without brackets (hostlen >= 46 holds any). Names are not
+ * resolved: a configuration check must not depend on DNS.
+ */
+int	units_parse_hostport(const char *s, char *host, size_t hostlen,
+	    uint16_t *port, int *family, const char **why);
+
 #endif

@@ -83,6 +83,7 @@ assert_cfg_eq(const struct cfg *a, const struct cfg *b)
 	assert_str_or_null_eq(a->status.socket, b->status.socket);
 	ck_assert_int_eq(a->status.max_clients, b->status.max_clients);
 	ck_assert_int_eq(a->status.idle_timeout_ns, b->status.idle_timeout_ns);
+	assert_str_or_null_eq(a->status.metrics, b->status.metrics);
 	ck_assert_int_eq(a->log.level, b->log.level);
 	ck_assert_int_eq(a->log.format, b->log.format);
 	assert_str_or_null_eq(a->log.file, b->log.file);
@@ -117,6 +118,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(cfg->status.socket, "/run/tsyncd/tsyncd.sock");
 	ck_assert_int_eq(cfg->status.max_clients, 64);
 	ck_assert_int_eq(cfg->status.idle_timeout_ns, 60 * S);
+	ck_assert_str_eq(cfg->status.metrics, "");
 	ck_assert_int_eq(cfg->log.level, LL_INFO);
 	ck_assert_int_eq(cfg->log.format, CFG_LOG_TEXT);
 	ck_assert_ptr_null(cfg->log.file);
@@ -293,7 +295,8 @@ START_TEST(range_ends)
 	    "500000ppm, sim: {frequency_offset: -1000ppm, initial_offset: "
 	    "-1000s, noise: 1s, wander: 1000ppm, seed: 0}}\n"
 	    "tolerance: {max_error: 1000s}\n"
-	    "status: {max_clients: 1, idle_timeout: 1s}\n") == 0, "%s", err);
+	    "status: {max_clients: 1, idle_timeout: 1s, metrics: "
+	    "\"[::1]:65535\"}\n") == 0, "%s", err);
 	ck_assert_int_eq(cfg->clock.step_threshold_ns, 1000 * S);
 	ck_assert_double_eq(cfg->clock.max_frequency_ppb, 5e8);
 	ck_assert_double_eq(cfg->clock.sim.freq_offset_ppb, -1e6);
@@ -304,6 +307,7 @@ START_TEST(range_ends)
 	ck_assert_int_eq(cfg->tolerance.max_error_ns, 1000 * S);
 	ck_assert_int_eq(cfg->status.max_clients, 1);
 	ck_assert_int_eq(cfg->status.idle_timeout_ns, S);
+	ck_assert_str_eq(cfg->status.metrics, "[::1]:65535");
 	cfg_free(cfg);
 	ck_assert_msg(load("clock: {max_frequency: 1ppt}\n"
 	    "tolerance: {max_error: 1ns}\n") == 0, "%s", err);
@@ -488,7 +492,23 @@ static const struct {
 	  "frequency_offset, initial_offset, noise, wander, seed)" },
 	{ "status: {Socket: /x}",
 	  "bad.yaml:1:10: status.Socket: unknown key (expected one of: "
-	  "socket, max_clients, idle_timeout)" },
+	  "socket, max_clients, idle_timeout, metrics)" },
+	{ "status: {metrics: localhost:9469}",
+	  "bad.yaml:1:19: status.metrics: \"localhost:9469\": not a numeric "
+	  "IPv4 address (IPv6 goes in brackets); expected HOST:PORT like "
+	  "\"127.0.0.1:9469\" or \"[::1]:9469\", or \"\" to disable" },
+	{ "status:\n  metrics: 127.0.0.1:0\n",
+	  "bad.yaml:2:12: status.metrics: \"127.0.0.1:0\": the port must be a "
+	  "number from 1 to 65535; expected HOST:PORT like \"127.0.0.1:9469\" "
+	  "or \"[::1]:9469\", or \"\" to disable" },
+	{ "status: {metrics: \"[::1]\"}",
+	  "bad.yaml:1:19: status.metrics: \"[::1]\": no :PORT after the "
+	  "address; expected HOST:PORT like \"127.0.0.1:9469\" or "
+	  "\"[::1]:9469\", or \"\" to disable" },
+	{ "status: {metrics: 9469}",
+	  "bad.yaml:1:19: status.metrics: \"9469\": no :PORT after the "
+	  "address; expected HOST:PORT like \"127.0.0.1:9469\" or "
+	  "\"[::1]:9469\", or \"\" to disable" },
 	/* wrong type, at the value */
 	{ "clock:\n  driver: {a: 1}\n",
 	  "bad.yaml:2:11: clock.driver: expected one of observe, system, sim, "

@@ -65,6 +65,8 @@ START_TEST(request_valid_commands)
 	    CTL_CMD_VERSION);
 	ck_assert_int_eq(expect_ok(LINE("{\"cmd\":\"subscribe\"}")),
 	    CTL_CMD_SUBSCRIBE);
+	ck_assert_int_eq(expect_ok(LINE("{\"cmd\":\"leap\"}")),
+	    CTL_CMD_LEAP);
 	ck_assert_int_eq(expect_ok(LINE(" { \"cmd\" : \"status\" } \t")),
 	    CTL_CMD_STATUS);
 	ck_assert_int_eq(expect_ok(LINE("{\"cmd\":\"status\"}\r")),
@@ -296,12 +298,14 @@ START_TEST(cmd_names)
 {
 	const enum ctl_cmd all[] = {
 		CTL_CMD_VERSION, CTL_CMD_STATUS, CTL_CMD_SUBSCRIBE,
+		CTL_CMD_LEAP,
 	};
 	char buf[64];
 
 	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_VERSION), "version");
 	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_STATUS), "status");
 	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_SUBSCRIBE), "subscribe");
+	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_LEAP), "leap");
 	ck_assert_str_eq(ctl_cmd_name((enum ctl_cmd)99), "?");
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		int n = snprintf(buf, sizeof(buf), "{\"cmd\":\"%s\"}",
