@@ -37,6 +37,8 @@
 #include "metrics.h"
 #include "notify.h"
 #include "privdrop.h"
+#include "shmclock.h"
+#include "tsclock.h"
 #include "tstime.h"
 
 /* How long a signal may wait before the loop notices it. */
@@ -81,6 +83,7 @@ struct daemon {
 	struct ctl_server	*ctl;
 	struct audit		*audit;		/* NULL: audit.file is "" */
 	struct metrics		*metrics;	/* NULL: status.metrics is "" */
+	struct shmclock		*shm;		/* NULL: status.shm is "" */
 	struct leap_state	leap;
 	bool			dropped;	/* switched to privileges.user */
 	bool			last_within;	/* within_tolerance at the last update */
@@ -522,6 +525,97 @@ leap_tick(struct daemon *d, int64_t now_mono)
 		leap_check(d, now_mono, false);
 }
 
+/* ------------------------------------------------------------ shm clock */
+
+/* Readers of the page treat it as stale this long after an update. */
+#define SHM_HORIZON_NS	(10 * UPDATE_INTERVAL_NS)
+
+static int
+tsclock_state_of(enum engine_state s)
+{
+	switch (s) {
+	case ENGINE_UNSYNCHRONIZED: break;
+	case ENGINE_ACQUIRING: return TSCLOCK_ACQUIRING;
+	case ENGINE_LOCKED: return TSCLOCK_LOCKED;
+	case ENGINE_HOLDOVER: return TSCLOCK_HOLDOVER;
+	case ENGINE_FREERUN: return TSCLOCK_FREERUN;
+	}
+	return TSCLOCK_UNSYNCHRONIZED;
+}
+
+/*
+ * The rate readers grow max_error with, linearly, until the horizon. The
+ * model's growth is not linear (sqrt(t) and t^2 terms), so the slope now
+ * alone would understate it: take the steepest secant from now over
+ * spans up to the horizon, and never less than the engine's own rate.
+ */
+static double
+shm_rate(struct daemon *d, int64_t now, const struct engine_estimate *e)
+{
+	static const int64_t span_ns[] = { 1000000, 10000000, 100000000,
+	    1000000000, SHM_HORIZON_NS };
+	struct engine_estimate h;
+	double r = e->max_error_rate;
+
+	for (size_t i = 0; i < sizeof(span_ns) / sizeof(span_ns[0]); i++)
+		if (engine_estimate(d->engine, now + span_ns[i], &h) == 0)
+			r = fmax(r, (h.max_error_s - e->max_error_s) /
+			    tstime_to_s(span_ns[i]));
+	return r;
+}
+
+static void
+shm_leap(struct daemon *d, int64_t real_ns, struct shmclock_figures *f)
+{
+	int64_t now_s = real_ns / NS_PER_S, when;
+	int delta;
+
+	if (!leap_usable(&d->leap))
+		return;
+	f->have_tai = true;
+	f->tai_offset_s = leapfile_tai_offset(&d->leap.t, now_s);
+	if (leapfile_next(&d->leap.t, now_s, &when, &delta) != 0) {
+		f->have_next_leap = true;
+		f->next_leap_unix_s = when;
+		f->next_leap_delta_s = delta;
+	}
+}
+
+/* The page for libtsclock, as of a fresh CLOCK_REALTIME/MONOTONIC pair. */
+static void
+shm_update(struct daemon *d)
+{
+	struct shmclock_figures f = { 0 };
+	struct engine_status st;
+	struct engine_estimate e;
+	struct timespec ts;
+
+	if (d->shm == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	f.asof_real_ns = tstime_from_timespec(&ts);
+	f.asof_mono_ns = mono_ns();
+	f.valid_until_mono_ns = f.asof_mono_ns + SHM_HORIZON_NS;
+	engine_status(d->engine, f.asof_mono_ns, &st);
+	f.state = tsclock_state_of(st.state);
+	f.traceable = st.traceable;
+	f.clock_class = st.clock_class;
+	f.not_realtime = d->cfg->clock.driver == CFG_CLOCK_SIM;
+	if (engine_estimate(d->engine, f.asof_mono_ns, &e) == 0) {
+		f.offset_s = e.offset_s;
+		f.u_s = e.u_s;
+		f.U_s = e.U_s;
+		f.k = e.k;
+		f.max_error_s = e.max_error_s;
+		f.max_error_rate = shm_rate(d, f.asof_mono_ns, &e);
+		f.freq = e.freq;
+		f.have_estimate = isfinite(f.offset_s) &&
+		    isfinite(f.max_error_s) && isfinite(f.max_error_rate);
+	}
+	shm_leap(d, f.asof_real_ns, &f);
+	shmclock_write(d->shm, &f);
+}
+
 /* Apply what the engine asks of the clock, and tell it what happened. */
 static void
 apply_action(struct daemon *d, int64_t now, const struct engine_action *act)
@@ -575,6 +669,7 @@ on_update(evutil_socket_t fd, short what, void *arg)
 	}
 	audit_summary(d, now, &st);
 	leap_tick(d, now);
+	shm_update(d);
 }
 
 /* ------------------------------------------------------------ status */
@@ -854,6 +949,30 @@ open_metrics(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Before the privilege drop: the page is created by root in /run/tsyncd
+ * and stays mapped for writing afterwards. After the control socket, so
+ * that a second tsyncd that cannot bind never replaces a live page.
+ */
+static int
+open_shm(struct daemon *d, char *err, size_t errlen)
+{
+	const char *path = d->cfg->status.shm;
+
+	if (path[0] == '\0') {
+		log_notice("shm_disabled", "shared-memory clock disabled "
+		    "(status.shm is empty)");
+		return 0;
+	}
+	if (make_parent_dir(path, err, errlen) == -1)
+		return -1;
+	d->shm = shmclock_create(path, err, errlen);
+	if (d->shm == NULL)
+		return -1;
+	shm_update(d);
+	return 0;
+}
+
 /* Only a disciplined system clock writes CLOCK_REALTIME. */
 static bool
 needs_sys_time(const struct cfg *cfg)
@@ -918,7 +1037,8 @@ setup(struct daemon *d, char *err, size_t errlen)
 	d->update = event_new(d->base, -1, EV_PERSIST, on_update, d);
 	if (d->update == NULL || event_add(d->update, &tv) == -1)
 		return snprintf(err, errlen, "cannot add the update timer"), -1;
-	if (open_ctl(d, err, errlen) == -1 || open_audit(d, err, errlen) == -1 ||
+	if (open_ctl(d, err, errlen) == -1 || open_shm(d, err, errlen) == -1 ||
+	    open_audit(d, err, errlen) == -1 ||
 	    open_metrics(d, err, errlen) == -1)
 		return -1;
 	return drop_privileges(d, err, errlen);
@@ -927,6 +1047,8 @@ setup(struct daemon *d, char *err, size_t errlen)
 static void
 teardown(struct daemon *d)
 {
+	if (d->shm != NULL)
+		shmclock_destroy(d->shm);	/* readers see "stopped" */
 	if (d->metrics != NULL)
 		metrics_destroy(d->metrics);
 	if (d->ctl != NULL)
@@ -1032,6 +1154,7 @@ reload(struct daemon *d)
 	keep_at_restart("audit.file", &ncfg->audit.file, d->cfg->audit.file);
 	keep_at_restart("status.metrics", &ncfg->status.metrics,
 	    d->cfg->status.metrics);
+	keep_at_restart("status.shm", &ncfg->status.shm, d->cfg->status.shm);
 	keep_at_restart("privileges.user", &ncfg->privileges.user,
 	    d->cfg->privileges.user);
 	if (open_log(ncfg, d->foreground, d->debug) == -1)

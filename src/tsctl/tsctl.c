@@ -2,6 +2,9 @@
  * tsctl.c - command-line client of tsyncd's control socket.
  *
  *   tsctl [--socket PATH] [--json] status | leap | version | watch
+ *   tsctl [--socket PATH] check [OPTIONS]     (tsctl_check.c)
+ *   tsctl report [OPTIONS] [FILE...]          (tsctl_report.c)
+ *   tsctl audit verify [FILE...]              (tsctl_audit.c)
  *
  * Exit codes: 0 success; 1 the daemon answered with an error; 2 usage;
  * 3 the daemon could not be reached (or broke the protocol).
@@ -24,6 +27,8 @@
 
 #include "ctl_proto.h"
 #include "tsctl_audit.h"
+#include "tsctl_check.h"
+#include "tsctl_report.h"
 
 #define DEFAULT_SOCKET		CTL_DEFAULT_SOCKET
 #define REPLY_TIMEOUT_MS	5000
@@ -38,6 +43,7 @@ struct tsctl {
 	bool		json;
 	int		fd;
 	char		*buf;		/* received bytes not yet returned */
+	char		why[256];	/* the last reason the daemon was unreachable */
 	size_t		len, cap;
 };
 
@@ -52,6 +58,12 @@ usage(FILE *f)
 	    "  leap      the leap-second table: hash, expiry, TAI-UTC, next leap\n"
 	    "  version   the daemon's and the protocol's versions\n"
 	    "  watch     print status changes as they happen (until interrupted)\n"
+	    "  check [--max-error D] [--warning D] [--require-traceable]\n"
+	    "        [--require-state LIST]\n"
+	    "            monitoring-plugin check: one line, exit 0/1/2/3\n"
+	    "  report [--since T] [--until T] [--tolerance PRESET|D]\n"
+	    "         [--format text|json|html] [FILE...]\n"
+	    "            compliance report from the audit log\n"
 	    "  audit verify [FILE...]\n"
 	    "            check the audit log's hash chain (oldest file first)\n"
 	    "\n"
@@ -63,9 +75,11 @@ usage(FILE *f)
 }
 
 static int
-unreachable(const struct tsctl *t, const char *what)
+unreachable(struct tsctl *t, const char *what)
 {
-	fprintf(stderr, "tsctl: cannot reach tsyncd at %s: %s\n", t->socket, what);
+	snprintf(t->why, sizeof(t->why), "cannot reach tsyncd at %s: %s",
+	    t->socket, what);
+	fprintf(stderr, "tsctl: %s\n", t->why);
 	return -1;
 }
 
@@ -446,6 +460,28 @@ cmd_watch(struct tsctl *t)
 	}
 }
 
+/* tsctl check's view of the daemon: the status data, or why not. */
+static json_t *
+fetch_status(void *ctx, char *why, size_t whylen)
+{
+	struct tsctl *t = ctx;
+	json_t *msg = NULL, *data = NULL;
+	char *raw;
+	int rc;
+
+	if (ctl_connect(t) == 0 && send_request(t, "status") == 0 &&
+	    (msg = receive(t, REPLY_TIMEOUT_MS, &raw, &rc)) != NULL) {
+		data = json_incref(json_object_get(msg, "data"));
+		free(raw);
+		json_decref(msg);
+	}
+	if (data == NULL)
+		snprintf(why, whylen, "%s", t->why[0] != '\0' ? t->why :
+		    msg == NULL ? "tsyncd answered with an error or a bad reply" :
+		    "tsyncd's status reply has no data");
+	return data;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -472,6 +508,16 @@ main(int argc, char **argv)
 	}
 	if (optind < argc && strcmp(argv[optind], "audit") == 0)
 		return tsctl_audit_main(argc - optind, argv + optind);
+	if (optind < argc && strcmp(argv[optind], "report") == 0)
+		return tsctl_report_main(argc - optind, argv + optind);
+	if (optind < argc && strcmp(argv[optind], "check") == 0) {
+		rc = tsctl_check_main(argc - optind, argv + optind,
+		    fetch_status, &t);
+		if (t.fd != -1)
+			close(t.fd);
+		free(t.buf);
+		return rc;
+	}
 	if (optind + 1 != argc) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -85,9 +85,8 @@ verify_file(struct audit_verify *v, const char *name, bool newest)
 	return rc;
 }
 
-/* The default file set: AUDIT_DEFAULT_FILE.N ... .1, then the file. */
-static char **
-default_files(int *n)
+char **
+tsctl_audit_default_files(int *n)
 {
 	char **v = calloc(MAX_ROTATED + 2, sizeof(*v));
 	int k = 0, top = 0;
@@ -159,7 +158,7 @@ tsctl_audit_main(int argc, char **argv)
 	}
 	if (argc > first)
 		return verify_files(argv + first, argc - first);
-	if ((files = default_files(&n)) == NULL)
+	if ((files = tsctl_audit_default_files(&n)) == NULL)
 		return EXIT_IO;
 	rc = verify_files(files, n);
 	for (int i = 0; i < n; i++)

@@ -12,4 +12,12 @@
  */
 int	tsctl_audit_main(int argc, char **argv);
 
+/*
+ * The default file set, oldest first: AUDIT_DEFAULT_FILE.N ... .1, then
+ * AUDIT_DEFAULT_FILE (rotation keeps .1.. contiguous; the list stops at
+ * the first gap). A malloc'd array of *n malloc'd strings (an entry is
+ * NULL when out of memory), or NULL.
+ */
+char	**tsctl_audit_default_files(int *n);
+
 #endif

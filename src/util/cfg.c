@@ -281,6 +281,11 @@ static const struct key status_keys[] = {
 	  "\"\" to disable the metrics endpoint",
 	  .off = offsetof(struct cfg_status, metrics), .flags = K_STR,
 	  .def = "", .help = "OpenMetrics/Prometheus HTTP endpoint" },
+	{ .name = "shm", .set = set_path_or_empty,
+	  .what = "an absolute path, or \"\" to disable the shared-memory clock",
+	  .off = offsetof(struct cfg_status, shm), .flags = K_STR,
+	  .def = "/run/tsyncd/clock",
+	  .help = "shared-memory clock page for libtsclock; read at start only" },
 };
 
 static const struct section status_section = { status_keys,

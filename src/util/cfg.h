@@ -56,6 +56,7 @@ struct cfg_status {
 	int		max_clients;	/* default 64, 1..4096 */
 	int64_t		idle_timeout_ns; /* default 60s, 1s..1d */
 	char		*metrics;	/* "HOST:PORT" of the HTTP metrics endpoint; default "" (off) */
+	char		*shm;		/* shared-memory clock page; default /run/tsyncd/clock; "" disables */
 };
 
 enum cfg_log_format {

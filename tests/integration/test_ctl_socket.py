@@ -40,7 +40,8 @@ BAD = [
 def start_main(t):
     sock = t.path("s.sock")
     cfg = ("status:\n  socket: %s\n  max_clients: %d\n  idle_timeout: 2s\n"
-           "log:\n  level: info\n" % (sock, MAX_CLIENTS)
+           "  shm: %s\n"
+           "log:\n  level: info\n" % (sock, MAX_CLIENTS, t.path("clock"))
            + T.audit_config(t.path("audit.log")))
     d = T.Daemon(t, cfg, sock=sock, name="main", umask=0o022).start()
     D["d"] = d
@@ -420,7 +421,7 @@ def test_stale_socket(t):
 
 
 def test_socket_disabled(t):
-    cfg = T.write_file(t.path("nosock.yaml"), 'status:\n  socket: ""\nlog:\n  level: info\n'
+    cfg = T.write_file(t.path("nosock.yaml"), 'status:\n  socket: ""\n  shm: ""\nlog:\n  level: info\n'
                        + T.audit_config(t.path("nosock-audit.log")))
     before = set(os.listdir(t.tmp))
     default_existed = os.path.exists("/run/tsyncd/tsyncd.sock")

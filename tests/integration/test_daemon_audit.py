@@ -34,10 +34,11 @@ USER = "tsync"
 
 
 def config(sock, audit, extra="", interval="1s"):
-    return ("status:\n  socket: %s\n"
+    return ("status:\n  socket: %s\n  shm: %s\n"
             "log:\n  level: info\n"
             "audit:\n  file: %s\n  summary_interval: %s\n  keep: 3\n"
-            % (sock, audit, interval)) + extra
+            % (sock, os.path.join(os.path.dirname(sock), "clock"), audit,
+               interval)) + extra
 
 
 def records(path):

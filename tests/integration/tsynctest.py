@@ -164,26 +164,36 @@ def write_file(path, text):
     return path
 
 
-def audit_config(path):
+def audit_config(path, summary_interval=None):
     """The audit section of a test config. Every daemon a test starts must
     write its audit log to a temp path: the default is /var/lib/tsyncd."""
-    return "audit:\n  file: %s\n" % path
+    text = "audit:\n  file: %s\n" % path
+    if summary_interval is not None:
+        text += "  summary_interval: %s\n" % summary_interval
+    return text
 
 
-def base_config(sock, extra="", max_clients=64, idle_timeout="60s", audit_file=None):
+def base_config(sock, extra="", max_clients=64, idle_timeout="60s", audit_file=None,
+                shm=None, summary_interval=None):
     """A minimal valid config text with our socket; `extra` is appended
     (top-level YAML sections other than status, log and audit). The audit
-    log goes next to the socket (audit.log) unless audit_file is given."""
+    log goes next to the socket (audit.log) unless audit_file is given, and
+    so does the shared-memory clock page (clock) unless shm is given ("" to
+    disable it): the defaults are under /var/lib and /run. summary_interval
+    sets audit.summary_interval (None: the daemon's default)."""
+    here = os.path.dirname(sock) or tempfile.gettempdir()
     if audit_file is None:
-        audit_file = os.path.join(os.path.dirname(sock) or tempfile.gettempdir(),
-                                  "audit.log")
+        audit_file = os.path.join(here, "audit.log")
+    if shm is None:
+        shm = os.path.join(here, "clock")
     return ("status:\n"
             "  socket: %s\n"
             "  max_clients: %d\n"
             "  idle_timeout: %s\n"
+            "  shm: %s\n"
             "log:\n"
-            "  level: info\n" % (sock, max_clients, idle_timeout)
-            + audit_config(audit_file)) + extra
+            "  level: info\n" % (sock, max_clients, idle_timeout, json.dumps(shm))
+            + audit_config(audit_file, summary_interval)) + extra
 
 
 class Daemon:

@@ -84,6 +84,7 @@ assert_cfg_eq(const struct cfg *a, const struct cfg *b)
 	ck_assert_int_eq(a->status.max_clients, b->status.max_clients);
 	ck_assert_int_eq(a->status.idle_timeout_ns, b->status.idle_timeout_ns);
 	assert_str_or_null_eq(a->status.metrics, b->status.metrics);
+	assert_str_or_null_eq(a->status.shm, b->status.shm);
 	ck_assert_int_eq(a->log.level, b->log.level);
 	ck_assert_int_eq(a->log.format, b->log.format);
 	assert_str_or_null_eq(a->log.file, b->log.file);
@@ -119,6 +120,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg->status.max_clients, 64);
 	ck_assert_int_eq(cfg->status.idle_timeout_ns, 60 * S);
 	ck_assert_str_eq(cfg->status.metrics, "");
+	ck_assert_str_eq(cfg->status.shm, "/run/tsyncd/clock");
 	ck_assert_int_eq(cfg->log.level, LL_INFO);
 	ck_assert_int_eq(cfg->log.format, CFG_LOG_TEXT);
 	ck_assert_ptr_null(cfg->log.file);
@@ -226,6 +228,7 @@ static const char full[] =
 	"  socket: \"\"\n"
 	"  max_clients: 4096\n"
 	"  idle_timeout: 1d\n"
+	"  shm: /dev/shm/tsyncd-clock\n"
 	"log:\n"
 	"  level: debug\n"
 	"  format: json\n"
@@ -258,6 +261,7 @@ START_TEST(every_key)
 	ck_assert_str_eq(cfg->status.socket, "");
 	ck_assert_int_eq(cfg->status.max_clients, 4096);
 	ck_assert_int_eq(cfg->status.idle_timeout_ns, 86400 * S);
+	ck_assert_str_eq(cfg->status.shm, "/dev/shm/tsyncd-clock");
 	ck_assert_int_eq(cfg->log.level, LL_DEBUG);
 	ck_assert_int_eq(cfg->log.format, CFG_LOG_JSON);
 	ck_assert_str_eq(cfg->log.file, "/var/log/tsyncd/events.jsonl");
@@ -285,6 +289,14 @@ START_TEST(audit_and_privileges)
 	ck_assert_msg(load("privileges: {user: tsync}\n") == 0, "%s", err);
 	ck_assert_str_eq(cfg->privileges.user, "tsync");
 	ck_assert_str_eq(cfg->audit.file, "/var/lib/tsyncd/audit.log");
+}
+END_TEST
+
+/* "" turns the shared-memory clock off. */
+START_TEST(shm_empty_disables)
+{
+	ck_assert_msg(load("status: {shm: \"\"}\n") == 0, "%s", err);
+	ck_assert_str_eq(cfg->status.shm, "");
 }
 END_TEST
 
@@ -492,7 +504,7 @@ static const struct {
 	  "frequency_offset, initial_offset, noise, wander, seed)" },
 	{ "status: {Socket: /x}",
 	  "bad.yaml:1:10: status.Socket: unknown key (expected one of: "
-	  "socket, max_clients, idle_timeout, metrics)" },
+	  "socket, max_clients, idle_timeout, metrics, shm)" },
 	{ "status: {metrics: localhost:9469}",
 	  "bad.yaml:1:19: status.metrics: \"localhost:9469\": not a numeric "
 	  "IPv4 address (IPv6 goes in brackets); expected HOST:PORT like "
@@ -623,6 +635,9 @@ static const struct {
 	  "bad.yaml:1:24: tolerance.max_error: 1001s is out of range (more "
 	  "than 0s, at most 1000s)" },
 	/* paths */
+	{ "status: {shm: clock}",
+	  "bad.yaml:1:15: status.shm: expected an absolute path, or \"\" to "
+	  "disable the shared-memory clock, got \"clock\"" },
 	{ "status: {socket: tsyncd.sock}",
 	  "bad.yaml:1:18: status.socket: expected an absolute path, or \"\" to "
 	  "disable the socket, got \"tsyncd.sock\"" },
@@ -945,6 +960,7 @@ cfg_suite(void)
 	tcase_add_test(tc, shipped_conf_has_no_sources);
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, audit_and_privileges);
+	tcase_add_test(tc, shm_empty_disables);
 	tcase_add_test(tc, range_ends);
 	tcase_add_loop_test(tc, preset_values, 0,
 	    sizeof(presets) / sizeof(presets[0]));
