@@ -5,7 +5,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 cd "$top"
-autoreconf -fi >/dev/null
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 mkdir -p "$build"
 cd "$build"
 "$top/configure" -q "$@"
