@@ -29,6 +29,7 @@
 #include "tsctl_audit.h"
 #include "tsctl_check.h"
 #include "tsctl_report.h"
+#include "tsctl_fmt.h"
 
 #define DEFAULT_SOCKET		CTL_DEFAULT_SOCKET
 #define REPLY_TIMEOUT_MS	5000
@@ -167,23 +168,6 @@ jstr(json_t *o, const char *key, const char *dflt)
 }
 
 static void
-format_seconds(double s, char *buf, size_t len)
-{
-	double a = fabs(s);
-
-	if (a == 0)
-		snprintf(buf, len, "0 s");
-	else if (a < 1e-6)
-		snprintf(buf, len, "%.0f ns", s * 1e9);
-	else if (a < 1e-3)
-		snprintf(buf, len, "%.3g us", s * 1e6);
-	else if (a < 1)
-		snprintf(buf, len, "%.3g ms", s * 1e3);
-	else
-		snprintf(buf, len, "%.3f s", s);
-}
-
-static void
 format_uptime(double s, char *buf, size_t len)
 {
 	long t = (long)s;
@@ -207,8 +191,8 @@ print_kernel(json_t *k)
 
 	if (!json_is_object(k))
 		return;
-	format_seconds(json_number_value(json_object_get(k, "maxerror_s")), me, sizeof(me));
-	format_seconds(json_number_value(json_object_get(k, "esterror_s")), ee, sizeof(ee));
+	tsctl_format_seconds(json_number_value(json_object_get(k, "maxerror_s")), me, sizeof(me));
+	tsctl_format_seconds(json_number_value(json_object_get(k, "esterror_s")), ee, sizeof(ee));
 	ROW("Kernel status", "%s, maxerror %s, esterror %s, freq %+.3f ppm, leap %s, TAI-UTC %d s",
 	    json_is_true(json_object_get(k, "unsync")) ? "unsynchronised" : "synchronised",
 	    me, ee, json_number_value(json_object_get(k, "frequency_ppb")) / 1e3,
@@ -225,10 +209,10 @@ print_estimate(json_t *e)
 		ROW("Estimate", "none yet");
 		return;
 	}
-	format_seconds(json_number_value(json_object_get(e, "offset_s")), off, sizeof(off));
-	format_seconds(json_number_value(json_object_get(e, "u_s")), u, sizeof(u));
-	format_seconds(json_number_value(json_object_get(e, "U_s")), U, sizeof(U));
-	format_seconds(json_number_value(json_object_get(e, "max_error_s")), me, sizeof(me));
+	tsctl_format_seconds(json_number_value(json_object_get(e, "offset_s")), off, sizeof(off));
+	tsctl_format_seconds(json_number_value(json_object_get(e, "u_s")), u, sizeof(u));
+	tsctl_format_seconds(json_number_value(json_object_get(e, "U_s")), U, sizeof(U));
+	tsctl_format_seconds(json_number_value(json_object_get(e, "max_error_s")), me, sizeof(me));
 	ROW("Offset from UTC", "%s, u %s, U %s (k=%g)", off, u, U,
 	    json_number_value(json_object_get(e, "k")));
 	ROW("Max error", "%s (hard bound)", me);
@@ -244,7 +228,7 @@ print_tolerance(json_t *tol)
 	const char *preset = jstr(tol, "preset", NULL);
 	json_t *t = json_object_get(tol, "time_to_cross_s");
 
-	format_seconds(json_number_value(json_object_get(tol, "max_error_s")),
+	tsctl_format_seconds(json_number_value(json_object_get(tol, "max_error_s")),
 	    tbuf, sizeof(tbuf));
 	if (json_is_number(t) && json_number_value(t) > 0)
 		format_uptime(json_number_value(t), cross, sizeof(cross));

@@ -32,6 +32,7 @@
 #include "tsctl_audit.h"
 #include "tsctl_report.h"
 #include "units.h"
+#include "tsctl_fmt.h"
 
 #define EXIT_REPORT	0
 #define EXIT_IO		1
@@ -183,23 +184,6 @@ span(double s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%ldd %02ldh %02ldm", t / 86400,
 		    t % 86400 / 3600, t % 3600 / 60);
-}
-
-static void
-seconds(double s, char *buf, size_t len)
-{
-	double a = fabs(s);
-
-	if (a == 0)
-		snprintf(buf, len, "0 s");
-	else if (a < 1e-6)
-		snprintf(buf, len, "%.3g ns", s * 1e9);
-	else if (a < 1e-3)
-		snprintf(buf, len, "%.3g us", s * 1e6);
-	else if (a < 1)
-		snprintf(buf, len, "%.3g ms", s * 1e3);
-	else
-		snprintf(buf, len, "%.3f s", s);
 }
 
 /* ------------------------------------------------------------ analysis */
@@ -614,20 +598,20 @@ write_text(const struct tsctl_report *r, FILE *out)
 	span(f->period_s, c, sizeof(c));
 	LINE("Period", "%s .. %s (%s)", a, b, c);
 	LINE("Records in period", "%lu (%lu summaries)", f->records, f->summaries);
-	seconds(f->tolerance_s, a, sizeof(a));
+	tsctl_format_seconds(f->tolerance_s, a, sizeof(a));
 	LINE("Tolerance", "%s (%s%s%s)", a, f->tolerance_source,
 	    r->opts.tolerance_name ? ": " : "",
 	    r->opts.tolerance_name ? r->opts.tolerance_name : "");
 	span(f->within_s, a, sizeof(a));
 	LINE("Within tolerance", "%.3f %% (%s of %s)", 100 * f->within_share, a, c);
 	if (f->have_worst) {
-		seconds(f->worst_max_error_s, a, sizeof(a));
+		tsctl_format_seconds(f->worst_max_error_s, a, sizeof(a));
 		iso(f->worst_at_ns, b, sizeof(b));
 		LINE("Worst max_error", "%s at %s%s", a, b,
 		    f->worst_max_error_s > f->tolerance_s ? " (ABOVE tolerance)" : "");
 	} else
 		LINE("Worst max_error", "none published (no estimate)");
-	seconds(f->largest_step_s, a, sizeof(a));
+	tsctl_format_seconds(f->largest_step_s, a, sizeof(a));
 	LINE("Clock steps", "%lu%s%s", f->steps, f->steps ? ", largest " : "",
 	    f->steps ? a : "");
 	LINE("Tolerance crossings", "%lu (%lu left, %lu re-entered)", f->crossings,
@@ -939,7 +923,7 @@ write_html(const struct tsctl_report *r, FILE *out)
 		iso(f->since_ns, a, sizeof(a));
 		iso(f->until_ns, b, sizeof(b));
 		fprintf(out, "<tr><th>Period</th><td>%s .. %s</td></tr>\n", a, b);
-		seconds(f->tolerance_s, a, sizeof(a));
+		tsctl_format_seconds(f->tolerance_s, a, sizeof(a));
 		fprintf(out, "<tr><th>Tolerance</th><td>%s</td></tr>\n", a);
 		fprintf(out, "<tr><th>Within tolerance</th><td>%.3f %%</td></tr>\n",
 		    100 * f->within_share);
