@@ -57,8 +57,9 @@ print_problem(const struct audit_problem *p, void *ctx)
 	    p->what);
 }
 
-static int
-verify_file(struct audit_verify *v, const char *name, bool newest)
+int
+tsctl_audit_read_file(struct audit_verify *v, const char *name, bool newest,
+    tsctl_audit_line_fn on_line, void *arg, const char *prog, FILE *err)
 {
 	FILE *f = fopen(name, "re");
 	char *line = NULL;
@@ -67,7 +68,7 @@ verify_file(struct audit_verify *v, const char *name, bool newest)
 	int rc = 0;
 
 	if (f == NULL) {
-		fprintf(stderr, "tsctl: %s: %s\n", name, strerror(errno));
+		fprintf(err, "%s: %s: %s\n", prog, name, strerror(errno));
 		return -1;
 	}
 	audit_verify_file(v, name, newest);
@@ -75,9 +76,11 @@ verify_file(struct audit_verify *v, const char *name, bool newest)
 		bool nl = line[n - 1] == '\n';
 
 		audit_verify_line(v, line, (size_t)n - nl, nl);
+		if (nl && on_line != NULL)
+			on_line(arg, line, (size_t)n - 1);
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "tsctl: %s: read error\n", name);
+		fprintf(err, "%s: %s: read error\n", prog, name);
 		rc = -1;
 	}
 	free(line);
@@ -119,7 +122,8 @@ verify_files(char **files, int n)
 	if (v == NULL)
 		return EXIT_IO;
 	for (int i = 0; i < n; i++)
-		if (files[i] == NULL || verify_file(v, files[i], i == n - 1))
+		if (files[i] == NULL || tsctl_audit_read_file(v, files[i],
+		    i == n - 1, NULL, NULL, "tsctl", stderr) == -1)
 			io = 1;
 	audit_verify_finish(v, &r);
 	audit_verify_destroy(v);

@@ -25,6 +25,7 @@
 
 #include "tsctl_check.h"
 #include "units.h"
+#include "tsctl_fmt.h"
 
 static const char *const state_names[] = {
 	"unsynchronized", "acquiring", "locked", "holdover", "freerun",
@@ -85,24 +86,6 @@ finding(struct verdict *v, int code, const char *fmt, ...)
 		v->used = sizeof(v->text) - 1;
 }
 
-/* "1.2us", "100us", "15ms": three significant digits, no space. */
-static void
-short_seconds(double s, char *buf, size_t len)
-{
-	double a = fabs(s);
-
-	if (a == 0)
-		snprintf(buf, len, "0s");
-	else if (a < 1e-6)
-		snprintf(buf, len, "%.3gns", s * 1e9);
-	else if (a < 1e-3)
-		snprintf(buf, len, "%.3gus", s * 1e6);
-	else if (a < 1)
-		snprintf(buf, len, "%.3gms", s * 1e3);
-	else
-		snprintf(buf, len, "%.3gs", s);
-}
-
 static int
 state_index(const char *name)
 {
@@ -139,16 +122,16 @@ judge_error(double me, double warn, double crit, struct verdict *v)
 {
 	char mb[32], tb[32];
 
-	short_seconds(me, mb, sizeof(mb));
+	tsctl_format_seconds_compact(me, mb, sizeof(mb));
 	if (me > crit) {
-		short_seconds(crit, tb, sizeof(tb));
+		tsctl_format_seconds_compact(crit, tb, sizeof(tb));
 		finding(v, TSCTL_CHECK_CRITICAL, "max_error %s > %s", mb, tb);
 	} else if (me > warn) {
-		short_seconds(warn, tb, sizeof(tb));
+		tsctl_format_seconds_compact(warn, tb, sizeof(tb));
 		finding(v, TSCTL_CHECK_WARNING, "max_error %s > warning %s",
 		    mb, tb);
 	} else {
-		short_seconds(crit, tb, sizeof(tb));
+		tsctl_format_seconds_compact(crit, tb, sizeof(tb));
 		finding(v, TSCTL_CHECK_OK, "max_error %s <= %s", mb, tb);
 	}
 }

@@ -1,6 +1,5 @@
 /*
- * tsctl_fmt.h - how tsctl writes a quantity in seconds for people:
- * "0 s", "850 ns", "12.3 us", "1.5 ms", "2.000 s".
+ * tsctl_fmt.h - how tsctl writes a quantity in seconds for people.
  */
 #ifndef TSYNC_TSCTL_FMT_H
 #define TSYNC_TSCTL_FMT_H
@@ -10,20 +9,36 @@
 #include <stdio.h>
 
 static inline void
-tsctl_format_seconds(double s, char *buf, size_t len)
+tsctl_format_seconds_sep(double s, const char *sep, char *buf, size_t len)
 {
 	double a = fabs(s);
 
 	if (a == 0)
-		snprintf(buf, len, "0 s");
+		snprintf(buf, len, "0%ss", sep);
 	else if (a < 1e-6)
-		snprintf(buf, len, "%.3g ns", s * 1e9);
+		snprintf(buf, len, "%.3g%sns", s * 1e9, sep);
 	else if (a < 1e-3)
-		snprintf(buf, len, "%.3g us", s * 1e6);
+		snprintf(buf, len, "%.3g%sus", s * 1e6, sep);
 	else if (a < 1)
-		snprintf(buf, len, "%.3g ms", s * 1e3);
+		snprintf(buf, len, "%.3g%sms", s * 1e3, sep);
+	else if (*sep == '\0')
+		snprintf(buf, len, "%.3gs", s);
 	else
-		snprintf(buf, len, "%.3f s", s);
+		snprintf(buf, len, "%.3f%ss", s, sep);
+}
+
+/* "850 ns", "12.3 us", "2.000 s": for tables. */
+static inline void
+tsctl_format_seconds(double s, char *buf, size_t len)
+{
+	tsctl_format_seconds_sep(s, " ", buf, len);
+}
+
+/* "850ns", "12.3us", "2s": for one-line summaries (tsctl check). */
+static inline void
+tsctl_format_seconds_compact(double s, char *buf, size_t len)
+{
+	tsctl_format_seconds_sep(s, "", buf, len);
 }
 
 #endif

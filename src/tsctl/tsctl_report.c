@@ -455,36 +455,12 @@ feed_line(struct tsctl_report *r, const char *line, size_t len)
 	json_decref(o);
 }
 
-static int
-read_file(struct tsctl_report *r, struct audit_verify *v, const char *name,
-    bool newest, FILE *err)
+static void
+on_line(void *arg, const char *line, size_t len)
 {
-	FILE *f = fopen(name, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
-
-	if (f == NULL) {
-		fprintf(err, "tsctl report: %s: %s\n", name, strerror(errno));
-		return -1;
-	}
-	audit_verify_file(v, name, newest);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		bool nl = line[n - 1] == '\n';
-
-		audit_verify_line(v, line, (size_t)n - nl, nl);
-		if (nl)		/* a torn last record is no evidence */
-			feed_line(r, line, (size_t)n - 1);
-	}
-	if (ferror(f)) {
-		fprintf(err, "tsctl report: %s: read error\n", name);
-		rc = -1;
-	}
-	free(line);
-	fclose(f);
-	return rc;
+	feed_line(arg, line, len);
 }
+
 
 int
 tsctl_report_compute(char *const *files, int nfiles,
@@ -506,7 +482,8 @@ tsctl_report_compute(char *const *files, int nfiles,
 	r->files = files;
 	r->nfiles = nfiles;
 	for (int i = 0; i < nfiles; i++)
-		if (read_file(r, v, files[i], i == nfiles - 1, err) == -1)
+		if (tsctl_audit_read_file(v, files[i], i == nfiles - 1,
+		    on_line, r, "tsctl report", err) == -1)
 			io = 1;
 	audit_verify_finish(v, &r->verify);
 	audit_verify_destroy(v);
