@@ -38,6 +38,7 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "shmclock.h"
+#include "srcset.h"
 #include "tsclock.h"
 #include "tstime.h"
 
@@ -77,6 +78,7 @@ struct daemon {
 	struct event		*tick;
 	struct event		*update;	/* periodic engine update */
 	struct engine		*engine;
+	struct srcset		*sources;
 	enum engine_state	last_state;
 	struct cfg		*cfg;
 	struct clock		*clock;
@@ -176,8 +178,83 @@ static void publish_status(struct daemon *d);
 static void
 on_engine_event(void *arg, const char *event, const char *detail)
 {
+	struct daemon *d = arg;
+
 	log_at(LL_NOTICE, event, json_pack("{s:s}", "detail", detail), "%s", detail);
-	(void)arg;
+	if (d->ctl != NULL)
+		ctl_server_publish(d->ctl, event, json_pack("{s:s}", "detail",
+		    detail));
+}
+
+/* A source's own event (KoD, unreachable, ...): logged and published. */
+static void
+on_source_event(void *arg, const char *source, const char *event,
+    const char *detail)
+{
+	struct daemon *d = arg;
+
+	log_at(LL_NOTICE, event, json_pack("{s:s, s:s}", "source", source,
+	    "detail", detail), "%s", detail);
+	if (d->ctl != NULL)
+		ctl_server_publish(d->ctl, event, json_pack("{s:s, s:s}",
+		    "source", source, "detail", detail));
+}
+
+static int64_t
+timespec_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+/*
+ * A CLOCK_REALTIME instant (a kernel packet timestamp, a moment ago) on
+ * CLOCK_MONOTONIC and on the disciplined clock. For the observe and
+ * system drivers the disciplined clock is CLOCK_REALTIME itself; the sim
+ * clock is read now and taken back by the same lag.
+ */
+static int
+map_real(void *arg, const struct timespec *real, int64_t *mono, int64_t *local)
+{
+	struct daemon *d = arg;
+	struct timespec rn, mn;
+	int64_t lag, now_local;
+
+	if (clock_gettime(CLOCK_REALTIME, &rn) < 0 ||
+	    clock_gettime(CLOCK_MONOTONIC, &mn) < 0)
+		return -1;
+	lag = timespec_ns(&rn) - timespec_ns(real);
+	*mono = timespec_ns(&mn) - lag;
+	if (strcmp(clock_name(d->clock), "sim") != 0) {
+		*local = timespec_ns(real);
+		return 0;
+	}
+	if (clock_read(d->clock, &now_local) < 0)
+		return -1;
+	*local = now_local - lag;
+	return 0;
+}
+
+static struct srcset *
+sources_for(const struct cfg *cfg, struct engine *e, struct daemon *d,
+    char *err, size_t errlen)
+{
+	struct srcset_hooks h = { .arg = d, .map_real = map_real,
+	    .event = on_source_event };
+
+	return srcset_create(cfg, e, d->base, &h, err, errlen);
+}
+
+static void
+engine_params_of(const struct cfg *cfg, struct engine_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	engine_params_default(p);
+	p->discipline = cfg->clock.discipline;
+	p->step_threshold_s = tstime_to_s(cfg->clock.step_threshold_ns);
+	p->max_freq = cfg->clock.max_frequency_ppb * 1e-9;
+	p->max_slew = p->max_freq;
+	p->oscillator = osc_class_of(cfg->clock.oscillator);
+	p->tolerance_s = tstime_to_s(cfg->tolerance.max_error_ns);
 }
 
 static struct engine *
@@ -185,13 +262,7 @@ engine_for(const struct cfg *cfg, struct daemon *d)
 {
 	struct engine_params p;
 
-	engine_params_default(&p);
-	p.discipline = cfg->clock.discipline;
-	p.step_threshold_s = tstime_to_s(cfg->clock.step_threshold_ns);
-	p.max_freq = cfg->clock.max_frequency_ppb * 1e-9;
-	p.max_slew = p.max_freq;
-	p.oscillator = osc_class_of(cfg->clock.oscillator);
-	p.tolerance_s = tstime_to_s(cfg->tolerance.max_error_ns);
+	engine_params_of(cfg, &p);
 	return engine_create(&p, on_engine_event, d);
 }
 
@@ -725,6 +796,22 @@ time_to_tolerance_json(double t)
 	return isfinite(t) ? json_real(t) : json_null();
 }
 
+/* Name and state of each source, for the status reply. */
+static json_t *
+sources_summary(struct daemon *d, int64_t now)
+{
+	json_t *all = srcset_json(d->sources, now), *arr = json_array(), *src;
+	size_t i;
+
+	json_array_foreach(json_object_get(all, "sources"), i, src)
+		json_array_append_new(arr, json_pack("{s:O, s:O, s:O}",
+		    "name", json_object_get(src, "name"),
+		    "type", json_object_get(src, "type"),
+		    "state", json_object_get(src, "state")));
+	json_decref(all);
+	return arr;
+}
+
 static json_t *
 status_json(void *arg)
 {
@@ -745,7 +832,7 @@ status_json(void *arg)
 	    "within", st.within_tolerance,
 	    "time_to_cross_s", time_to_tolerance_json(st.time_to_tolerance_s));
 	return json_pack("{s:s, s:s, s:f, s:b, s:i, s:o, s:o, s:f, s:s, s:s, "
-	    "s:o, s:o, s:[], s:{s:s, s:i}}",
+	    "s:o, s:o, s:o, s:{s:s, s:i}}",
 	    "state", engine_state_name(st.state),
 	    "reason", st.reason,
 	    "state_age_s", tstime_to_s(now - (st.since_mono_ns > d->start_mono_ns ?
@@ -759,8 +846,16 @@ status_json(void *arg)
 	    "config", cfg->path,
 	    "tolerance", tol,
 	    "leap", leap_json(d),
-	    "sources",
+	    "sources", sources_summary(d, now),
 	    "daemon", "version", PACKAGE_VERSION, "pid", (int)getpid());
+}
+
+static json_t *
+sources_json(void *arg)
+{
+	struct daemon *d = arg;
+
+	return srcset_json(d->sources, mono_ns());
 }
 
 static void
@@ -890,7 +985,7 @@ static int
 open_ctl(struct daemon *d, char *err, size_t errlen)
 {
 	struct ctl_handlers h = { .status = status_json, .leap = leap_json,
-	    .arg = d };
+	    .sources = sources_json, .arg = d };
 	struct ctl_limits limits = ctl_limits_of(d->cfg);
 
 	if (d->cfg->status.socket[0] == '\0') {
@@ -1032,6 +1127,9 @@ setup(struct daemon *d, char *err, size_t errlen)
 	d->engine = engine_for(d->cfg, d);
 	if (d->engine == NULL)
 		return snprintf(err, errlen, "cannot create the estimation engine"), -1;
+	d->sources = sources_for(d->cfg, d->engine, d, err, errlen);
+	if (d->sources == NULL)
+		return -1;
 	tv.tv_sec = UPDATE_INTERVAL_S;
 	tv.tv_usec = 0;
 	d->update = event_new(d->base, -1, EV_PERSIST, on_update, d);
@@ -1055,6 +1153,7 @@ teardown(struct daemon *d)
 		ctl_server_destroy(d->ctl);
 	if (d->audit != NULL)
 		audit_close(d->audit);
+	srcset_destroy(d->sources);
 	if (d->engine != NULL)
 		engine_destroy(d->engine);
 	if (d->clock != NULL)
@@ -1113,8 +1212,11 @@ reload(struct daemon *d)
 	char err[CFG_ERR_LEN];
 	struct cfg *ncfg;
 	struct clock *nclock = NULL;
-	struct engine *nengine;
+	struct engine *nengine = NULL;
+	struct srcset *nsources = NULL;
+	struct engine_params pa, pb;
 	struct ctl_limits limits;
+	bool keep;
 
 	if (cfg_load(d->cfg_path, &ncfg, err, sizeof(err)) == -1) {
 		log_at(LL_ERR, "config_reload_failed",
@@ -1136,14 +1238,20 @@ reload(struct daemon *d)
 		}
 	}
 	/*
-	 * A new engine starts from unsynchronized; with no sources yet there
-	 * is nothing to lose. Keeping its state across a reload comes with
-	 * the source drivers.
+	 * Unchanged clock, engine and sources keep their state and history;
+	 * otherwise a new engine and new sources start from unsynchronized.
 	 */
-	nengine = engine_for(ncfg, d);
-	if (nengine == NULL) {
-		log_error("config_reload_failed", "cannot create the estimation "
-		    "engine; keeping the running configuration");
+	engine_params_of(d->cfg, &pa);
+	engine_params_of(ncfg, &pb);
+	keep = nclock == NULL && memcmp(&pa, &pb, sizeof(pa)) == 0 &&
+	    srcset_cfg_equal(d->cfg, ncfg);
+	if (!keep && ((nengine = engine_for(ncfg, d)) == NULL ||
+	    (nsources = sources_for(ncfg, nengine, d, err, sizeof(err))) == NULL)) {
+		log_error("config_reload_failed", "%s; keeping the running "
+		    "configuration", nengine == NULL ? "cannot create the "
+		    "estimation engine" : err);
+		if (nengine != NULL)
+			engine_destroy(nengine);
 		if (nclock != NULL)
 			clock_destroy(nclock);
 		cfg_free(ncfg);
@@ -1164,8 +1272,14 @@ reload(struct daemon *d)
 		clock_destroy(d->clock);
 		d->clock = nclock;
 	}
-	engine_destroy(d->engine);
-	d->engine = nengine;
+	if (keep) {
+		srcset_rebind(d->sources, ncfg);
+	} else {
+		srcset_destroy(d->sources);
+		d->sources = nsources;
+		engine_destroy(d->engine);
+		d->engine = nengine;
+	}
 	cfg_free(d->cfg);
 	d->cfg = ncfg;
 	limits = ctl_limits_of(d->cfg);

@@ -59,6 +59,8 @@ struct src {
 	int64_t		last_mono_ns;
 	int64_t		fed_ns;		/* newest sample consumed for the servo */
 	bool		have_est, usable, inconsistent;
+	bool		vetoed;		/* the driver says unusable (unreachable, KoD) */
+	char		veto[48];
 	int64_t		inconsistent_since;
 	struct sst_estimate est;
 	enum sel_state	state;
@@ -299,6 +301,31 @@ engine_nsources(const struct engine *e)
 }
 
 int
+engine_source_set_usable(struct engine *e, int id, bool usable, const char *why)
+{
+	struct src *s;
+
+	if (e == NULL || id < 0 || id >= e->nsrc)
+		return -1;
+	s = &e->src[id];
+	s->vetoed = !usable;
+	snprintf(s->veto, sizeof(s->veto), "%s", usable || why == NULL ?
+	    "unusable" : why);
+	return 0;
+}
+
+int
+engine_source_set_traceable(struct engine *e, int id, bool traceable)
+{
+	if (e == NULL || id < 0 || id >= e->nsrc)
+		return -1;
+	e->src[id].p.traceable = traceable;
+	if (e->a.valid && e->a.ref == id)
+		e->a.traceable = traceable;
+	return 0;
+}
+
+int
 engine_sample(struct engine *e, int id, const struct sample *s)
 {
 	int r;
@@ -353,9 +380,12 @@ src_refresh(struct engine *e, struct src *s, int64_t now)
 	} else {
 		s->inconsistent = false;
 	}
-	if (!s->have_est)
+	if (s->vetoed)
+		why = s->veto;
+	else if (!s->have_est)
 		why = "no samples";
-	else if (s->est.age_s >= e->p.source_timeout_s)
+	else if (s->est.age_s >= (s->p.timeout_s > 0 ? s->p.timeout_s :
+	    e->p.source_timeout_s))
 		why = "no sample within the timeout";
 	else if (s->inconsistent && now - s->inconsistent_since > INCONSISTENT_MAX_NS)
 		why = "hard bounds inconsistent";
@@ -363,7 +393,7 @@ src_refresh(struct engine *e, struct src *s, int64_t now)
 		why = "zero uncertainty";
 	s->usable = why == NULL;
 	if (was && !s->usable) {
-		char buf[80];
+		char buf[96];
 
 		snprintf(buf, sizeof(buf), "%s: %s", s->name, why);
 		emit(e, "source_unusable", buf);
@@ -850,7 +880,8 @@ set_state(struct engine *e, int64_t now, enum engine_state st)
 /*
  * Observe mode has no servo lock: "steady" is STEADY_RUN ok selections in
  * a row and the combined u of the last STEADY_HIST within STEADY_RATIO of
- * each other (the regression window has stopped shrinking u quickly).
+ * each other (the regression window has stopped shrinking u quickly). It
+ * gates the way into LOCKED only (lock_condition()).
  */
 static bool
 steady(struct engine *e)
@@ -905,8 +936,14 @@ lock_condition(struct engine *e)
 	bool st = steady(e);
 	enum servo_state ss = servo_state(e->servo);
 
+	/*
+	 * Hysteresis: u rises between a source's samples and falls at each,
+	 * by more than STEADY_RATIO with polls of a few seconds (seen with
+	 * chronyd on loopback, poll 4 s), so the ratio only gates entry; once
+	 * locked, observe mode stays so while there is a selection.
+	 */
 	if (!e->p.discipline)
-		return st;
+		return st || e->state == ENGINE_LOCKED;
 	e->unlock_run = ss == SERVO_LOCKED ? 0 : e->unlock_run + 1;
 	if (e->state == ENGINE_LOCKED)
 		return ss != SERVO_UNLOCKED &&

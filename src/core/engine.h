@@ -57,6 +57,7 @@ struct engine_source_params {
 	enum sst_kind	kind;
 	bool		prefer, require, trust, noselect;
 	bool		traceable;	/* the source's trace to UTC(k) is established */
+	double		timeout_s;	/* no sample for this long: unusable; 0 = engine default */
 };
 
 /* An action the caller must apply to the clock, in this order. */
@@ -113,6 +114,16 @@ void	engine_destroy(struct engine *e);
 
 /* Returns the source id (0..ENGINE_MAX_SOURCES-1) or -1. */
 int	engine_add_source(struct engine *e, const struct engine_source_params *sp);
+
+/*
+ * The driver's verdict on a source whatever its samples say: unusable
+ * (why: "unreachable", "kiss-o'-death DENY", ...) or usable again.
+ * Takes effect at the next engine_update(). Returns 0, -1 on a bad id.
+ */
+int	engine_source_set_usable(struct engine *e, int id, bool usable,
+	    const char *why);
+/* Change whether the source is traceable (its evidence changed). */
+int	engine_source_set_traceable(struct engine *e, int id, bool traceable);
 
 /* 0 accepted, 1 rejected (outlier), -1 invalid. */
 int	engine_sample(struct engine *e, int id, const struct sample *s);

@@ -23,6 +23,7 @@ static const char *const cmd_names[] = {
 	[CTL_CMD_STATUS] = "status",
 	[CTL_CMD_SUBSCRIBE] = "subscribe",
 	[CTL_CMD_LEAP] = "leap",
+	[CTL_CMD_SOURCES] = "sources",
 };
 
 #define NCMDS	(sizeof(cmd_names) / sizeof(cmd_names[0]))

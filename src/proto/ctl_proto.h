@@ -22,6 +22,7 @@ enum ctl_cmd {
 	CTL_CMD_STATUS,
 	CTL_CMD_SUBSCRIBE,
 	CTL_CMD_LEAP,
+	CTL_CMD_SOURCES,
 };
 
 /* Stable error codes, documented in tsctl(1) / tsyncd(8). */

@@ -229,6 +229,18 @@ send_leap(struct client *c)
 }
 
 static int
+send_sources(struct client *c)
+{
+	struct ctl_server *s = c->srv;
+	json_t *data = s->h.sources != NULL ? s->h.sources(s->h.arg) : NULL;
+	struct ctl_error err = { CTL_ERR_INTERNAL, "sources not available" };
+
+	if (data == NULL)
+		return reject(c, &err);
+	return queue_line(c, ctl_encode_reply(data));
+}
+
+static int
 handle_request(struct client *c, const struct ctl_request *req)
 {
 	switch (req->cmd) {
@@ -246,6 +258,8 @@ handle_request(struct client *c, const struct ctl_request *req)
 		return send_status(c, true);
 	case CTL_CMD_LEAP:
 		return send_leap(c);
+	case CTL_CMD_SOURCES:
+		return send_sources(c);
 	}
 	return 0;
 }

@@ -25,6 +25,8 @@ struct ctl_handlers {
 	json_t	*(*status)(void *arg);
 	/* Returns a new reference: the "data" of a leap reply. */
 	json_t	*(*leap)(void *arg);
+	/* Returns a new reference: the "data" of a sources reply. */
+	json_t	*(*sources)(void *arg);
 	void	*arg;
 };
 

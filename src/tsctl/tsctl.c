@@ -1,7 +1,7 @@
 /*
  * tsctl.c - command-line client of tsyncd's control socket.
  *
- *   tsctl [--socket PATH] [--json] status | leap | version | watch
+ *   tsctl [--socket PATH] [--json] status | sources | leap | version | watch
  *   tsctl [--socket PATH] check [OPTIONS]     (tsctl_check.c)
  *   tsctl report [OPTIONS] [FILE...]          (tsctl_report.c)
  *   tsctl audit verify [FILE...]              (tsctl_audit.c)
@@ -56,6 +56,7 @@ usage(FILE *f)
 	    "\n"
 	    "commands:\n"
 	    "  status    the daemon's state, clock and tolerance\n"
+	    "  sources   each source: state, reach, offset, delay, u, max_error, trace\n"
 	    "  leap      the leap-second table: hash, expiry, TAI-UTC, next leap\n"
 	    "  version   the daemon's and the protocol's versions\n"
 	    "  watch     print status changes as they happen (until interrupted)\n"
@@ -290,6 +291,59 @@ print_leap(json_t *leap)
 		    "none announced" : "unknown");
 }
 
+/* A seconds figure for a table cell, "-" when absent. */
+static const char *
+cell_seconds(json_t *o, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_number(v))
+		return "-";
+	tsctl_format_seconds(json_number_value(v), buf, len);
+	return buf;
+}
+
+static void
+print_sources(json_t *data)
+{
+	json_t *arr = json_object_get(data, "sources"), *s, *st, *reach;
+	char off[24], del[24], u[24], me[24], age[24], stratum[8], rch[8];
+	size_t i;
+
+	if (json_array_size(arr) == 0) {
+		printf("no sources configured\n");
+		return;
+	}
+	printf("%-16s %-5s %-12s %4s %6s %10s %10s %10s %10s %3s %-8s %s\n",
+	    "NAME", "TYPE", "STATE", "REACH", "AGE", "OFFSET", "DELAY", "U",
+	    "MAX_ERROR", "ST", "TS", "ADDRESS / TRACE");
+	json_array_foreach(arr, i, s) {
+		st = json_object_get(s, "stratum");
+		reach = json_object_get(s, "reach");
+		snprintf(stratum, sizeof(stratum), "%s", "-");
+		if (json_is_integer(st))
+			snprintf(stratum, sizeof(stratum), "%lld",
+			    (long long)json_integer_value(st));
+		snprintf(rch, sizeof(rch), "%s", "-");
+		if (json_is_integer(reach))
+			snprintf(rch, sizeof(rch), "%03llo",
+			    (long long)json_integer_value(reach));
+		printf("%-16s %-5s %-12s %5s %6s %10s %10s %10s %10s %3s %-8s "
+		    "%s%s%s%s%s\n", jstr(s, "name", "?"), jstr(s, "type", "?"),
+		    jstr(s, "state", "?"), rch,
+		    cell_seconds(s, "last_sample_age_s", age, sizeof(age)),
+		    cell_seconds(s, "offset_s", off, sizeof(off)),
+		    cell_seconds(s, "delay_s", del, sizeof(del)),
+		    cell_seconds(s, "u_s", u, sizeof(u)),
+		    cell_seconds(s, "max_error_s", me, sizeof(me)), stratum,
+		    jstr(s, "timestamping", "-"), jstr(s, "address", "-"),
+		    json_is_string(json_object_get(s, "trace")) ? " " : "",
+		    jstr(s, "trace", ""),
+		    json_is_string(json_object_get(s, "kod")) ? " KoD " : "",
+		    jstr(s, "kod", ""));
+	}
+}
+
 /* One line: "expires 2026-06-28 (EXPIRED)", or why there is no table. */
 static void
 print_leap_summary(json_t *leap)
@@ -405,6 +459,8 @@ cmd_simple(struct tsctl *t, const char *cmd)
 		print_status(json_object_get(msg, "data"));
 	else if (strcmp(cmd, "leap") == 0)
 		print_leap(json_object_get(msg, "data"));
+	else if (strcmp(cmd, "sources") == 0)
+		print_sources(json_object_get(msg, "data"));
 	else
 		print_version(json_object_get(msg, "data"));
 	free(raw);
@@ -502,13 +558,23 @@ main(int argc, char **argv)
 		free(t.buf);
 		return rc;
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind];
+	/* "tsctl sources --json" as well as "tsctl --json sources". */
+	for (int i = optind + 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			t.json = true;
+		else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
 	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "version") != 0 &&
-	    strcmp(cmd, "watch") != 0 && strcmp(cmd, "leap") != 0) {
+	    strcmp(cmd, "watch") != 0 && strcmp(cmd, "leap") != 0 &&
+	    strcmp(cmd, "sources") != 0) {
 		fprintf(stderr, "tsctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;

@@ -10,6 +10,9 @@
  * cannot disagree.
  */
 #include "config.h"
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <sys/un.h>
 
@@ -32,7 +35,7 @@
 #define PPB_PPM		INT64_C(1000)
 
 #define MAX_FILE_BYTES	(1024 * 1024)
-#define MAX_KEYS	16	/* rows per section */
+#define MAX_KEYS	32	/* rows per section: bits of struct seen */
 #define MAX_SOURCES	256
 #define MAX_PATH_BYTES	4096
 #define SOCKET_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -81,14 +84,21 @@ struct key {
 				    void *base);	/* anything else */
 	const char		*def;	/* NULL: zero */
 	const char		*excludes; /* a sibling that may not also be set */
+	unsigned		types;	/* sources: TYPE_BIT()s it applies to; 0 = all */
 	const char		*help;
 };
+
+#define TYPE_BIT(t)	(1u << (t))
 
 /* Which keys of a mapping were given, and where. */
 struct seen {
 	uint32_t	bits;
 	yaml_mark_t	key[MAX_KEYS];
 	yaml_mark_t	val[MAX_KEYS];
+	/* open sections: the first unknown key, refused later if need be */
+	bool		unknown;
+	yaml_mark_t	unknown_mark;
+	char		unknown_name[64];
 };
 
 struct parser {
@@ -102,7 +112,7 @@ struct parser {
 	size_t		errlen;
 	char		path[PATH_LEN];	/* key path of the current node */
 	size_t		pathlen;
-	yaml_mark_t	*type_marks;	/* per source: its type value */
+	struct seen	*src_seen;	/* per source: its keys and where */
 };
 
 static int	set_bool(const struct key *, void *, const char *, char *, size_t);
@@ -128,7 +138,13 @@ static int	set_preset(const struct key *, void *, const char *, char *,
 		    size_t);
 static int	set_source_name(const struct key *, void *, const char *, char *,
 		    size_t);
+static int	set_host(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_trace(const struct key *, void *, const char *, char *,
+		    size_t);
 static int	parse_sources(struct parser *, const struct key *, void *);
+static int	parse_poll(struct parser *, const struct key *, void *);
+static int	apply_defaults(const struct section *, void *);
 
 #define W_BOOL		"true or false"
 #define W_DURATION	"a duration like \"100ms\""
@@ -345,8 +361,16 @@ static const struct key privileges_keys[] = {
 static const struct section privileges_section = { privileges_keys,
 	ARRAY_LEN(privileges_keys), false };
 
-/* Per-type keys will join these once a source driver exists. */
-enum { SRC_NAME, SRC_TYPE };
+/*
+ * One table for every type; .types says which type a key belongs to and
+ * check_source_keys() refuses the others where they were written.
+ */
+#define NTP		TYPE_BIT(CFG_SOURCE_NTP)
+enum {
+	SRC_NAME, SRC_TYPE, SRC_PREFER, SRC_REQUIRE, SRC_TRUST, SRC_NOSELECT,
+	SRC_TRACE, SRC_SERVER, SRC_PORT, SRC_POLL, SRC_IBURST, SRC_BURST,
+	SRC_MAXDELAY, SRC_ASYMMETRY,
+};
 static const struct key source_keys[] = {
 	[SRC_NAME] = { .name = "name", .set = set_source_name,
 	  .what = "a source name",
@@ -355,8 +379,53 @@ static const struct key source_keys[] = {
 	[SRC_TYPE] = { .name = "type", .set = set_enum, .names = source_types,
 	  .off = offsetof(struct cfg_source, type), .flags = K_REQUIRED,
 	  .help = "kind of source" },
+	[SRC_PREFER] = { .name = "prefer", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_source, prefer), .def = "false",
+	  .help = "the reference whenever it is a truechimer" },
+	[SRC_REQUIRE] = { .name = "require", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_source, require), .def = "false",
+	  .help = "no selection unless this source is a truechimer" },
+	[SRC_TRUST] = { .name = "trust", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_source, trust), .def = "false",
+	  .help = "never marked falseticker; others must agree with it" },
+	[SRC_NOSELECT] = { .name = "noselect", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_source, noselect), .def = "false",
+	  .help = "measured and shown, never selected" },
+	[SRC_TRACE] = { .name = "trace", .set = set_trace,
+	  .what = "a UTC(k) name like \"UTC(PTB)\" (1-64 printable characters)",
+	  .off = offsetof(struct cfg_source, trace), .flags = K_STR,
+	  .help = "the UTC(k) this source is traceable to; absent: not traceable" },
+	[SRC_SERVER] = { .name = "server", .set = set_host,
+	  .what = "a host name or an IPv4/IPv6 address",
+	  .off = offsetof(struct cfg_source, server), .flags = K_STR,
+	  .types = NTP, .help = "NTP server" },
+	[SRC_PORT] = { .name = "port", .set = set_int, .what = W_INT,
+	  .off = offsetof(struct cfg_source, port), .min = 1, .max = 65535,
+	  .def = "123", .types = NTP, .help = "server's UDP port" },
+	[SRC_POLL] = { .name = "poll", .parse = parse_poll,
+	  .what = "[min, max] in log2 seconds, each -4 to 17",
+	  .off = offsetof(struct cfg_source, poll_min), .min = CFG_POLL_MIN,
+	  .max = CFG_POLL_MAX, .types = NTP,
+	  .help = "polling interval range, log2 s (default [6, 10])" },
+	[SRC_IBURST] = { .name = "iburst", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_source, iburst), .def = "false",
+	  .types = NTP, .help = "4 quick polls at start" },
+	[SRC_BURST] = { .name = "burst", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_source, burst), .def = "false",
+	  .types = NTP, .help = "4 quick requests at every poll, the best kept" },
+	[SRC_MAXDELAY] = { .name = "maxdelay", .set = set_duration,
+	  .what = W_DURATION, .off = offsetof(struct cfg_source, maxdelay_ns),
+	  .min = 0, .max = 10 * NS_S, .flags = K_MIN_EXCL, .def = "3s",
+	  .types = NTP, .help = "drop samples with a longer round trip" },
+	[SRC_ASYMMETRY] = { .name = "asymmetry", .set = set_duration,
+	  .what = W_DURATION, .off = offsetof(struct cfg_source, asymmetry_ns),
+	  .min = 0, .max = 10 * NS_S, .types = NTP,
+	  .help = "declared bound of path asymmetry (default: delay/2)" },
 };
+#undef NTP
 
+/* Open: an unknown key is refused by check_source_keys(), after the type
+ * is known (an unimplemented type is reported before any key of it). */
 static const struct section source_section = { source_keys,
 	ARRAY_LEN(source_keys), true };
 
@@ -817,6 +886,44 @@ set_source_name(const struct key *k, void *base, const char *val, char *why,
 	return set_string(k, base, val, why, len);
 }
 
+/*
+ * A DNS name (letters, digits, '-', '.', at most 253) or a literal IPv4 or
+ * IPv6 address, which inet_pton() must accept as it will at start.
+ */
+static int
+set_host(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	size_t n = strlen(val);
+	char q[QUOTE_LEN];
+
+	if (strchr(val, ':') != NULL) {
+		if (inet_pton(AF_INET6, val, a) == 1)
+			return set_string(k, base, val, why, len);
+	} else if (n > 0 && n <= 253 && strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-.") == n && val[0] != '-' &&
+	    val[0] != '.')
+		return set_string(k, base, val, why, len);
+	snprintf(why, len, "expected %s, got %s", k->what,
+	    quote(val, q, sizeof(q)));
+	return -1;
+}
+
+static int
+set_trace(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	size_t n = strlen(val);
+
+	for (size_t i = 0; i < n; i++)
+		if (val[i] < 0x20 || val[i] > 0x7e)
+			return bad_value(k, val, why, len);
+	if (n == 0 || n > 64)
+		return bad_value(k, val, why, len);
+	return set_string(k, base, val, why, len);
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static int fail(struct parser *, const yaml_mark_t *, const char *, ...)
@@ -1119,8 +1226,15 @@ parse_pair(struct parser *p, const struct section *sec, void *base,
 		return -1;
 	if (next(p) < 0)
 		return -1;
-	if (k == NULL)
+	if (k == NULL) {
+		if (!seen->unknown) {
+			seen->unknown = true;
+			seen->unknown_mark = km;
+			snprintf(seen->unknown_name, sizeof(seen->unknown_name),
+			    "%s", p->path + old + (old > 0));
+		}
 		r = skip_node(p);
+	}
 	else {
 		i = (size_t)(k - sec->keys);
 		seen->bits |= 1u << i;
@@ -1157,12 +1271,96 @@ parse_mapping(struct parser *p, const struct section *sec, void *base,
 
 /* ---------------------------------------------------------------- sources */
 
-/* Source types with a driver in this build: none yet. */
+/* Source types with a driver in this build. */
 static bool
 source_type_implemented(enum cfg_source_type t)
 {
-	(void)t;
-	return false;
+	return t == CFG_SOURCE_NTP;
+}
+
+/* One poll exponent of "poll: [min, max]" (or "poll: 4" for both). */
+static int
+poll_value(struct parser *p, const struct key *k, int *v)
+{
+	char why[CFG_ERR_LEN], got[QUOTE_LEN];
+	struct key one = *k;
+
+	if (p->ev.type != YAML_SCALAR_EVENT || is_null(&p->ev))
+		return fail(p, &p->ev.start_mark, "expected %s, got %s", k->what,
+		    node_desc(p, got, sizeof(got)));
+	one.off = 0;
+	if (set_int(&one, v, scalar(p), why, sizeof(why)) < 0)
+		return fail(p, &p->ev.start_mark, "%s", why);
+	return 0;
+}
+
+static int
+parse_poll(struct parser *p, const struct key *k, void *base)
+{
+	struct cfg_source *s = base;
+	yaml_mark_t start = p->ev.start_mark;
+	int v[2], n = 0;
+
+	if (p->ev.type == YAML_SCALAR_EVENT) {
+		if (poll_value(p, k, &v[0]) < 0)
+			return -1;
+		s->poll_min = s->poll_max = v[0];
+		return 0;
+	}
+	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
+		return fail(p, &start, "expected %s", k->what);
+	for (;;) {
+		if (next(p) < 0)
+			return -1;
+		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		if (n == 2)
+			return fail(p, &p->ev.start_mark, "expected %s: more "
+			    "than two values", k->what);
+		if (poll_value(p, k, &v[n++]) < 0)
+			return -1;
+	}
+	if (n != 2)
+		return fail(p, &start, "expected %s", k->what);
+	if (v[0] > v[1])
+		return fail(p, &start, "min %d is above max %d", v[0], v[1]);
+	s->poll_min = v[0];
+	s->poll_max = v[1];
+	return 0;
+}
+
+/* Keys written for another type, and what a type cannot do without. */
+static int
+check_source_keys(struct parser *p, struct cfg_source *s,
+    const struct seen *seen, const yaml_mark_t *start)
+{
+	const char *tname = cfg_source_type_name(s->type);
+	size_t old;
+	int r;
+
+	if (seen->unknown) {
+		push(p, seen->unknown_name);
+		return unknown_key(p, &source_section, &seen->unknown_mark);
+	}
+
+	for (size_t i = 0; i < ARRAY_LEN(source_keys); i++) {
+		const struct key *k = &source_keys[i];
+
+		if (!(seen->bits & (1u << i)) || k->types == 0 ||
+		    (k->types & TYPE_BIT(s->type)))
+			continue;
+		old = push(p, k->name);
+		r = fail(p, &seen->key[i], "does not apply to a source of type "
+		    "%s", tname);
+		pop(p, old);
+		return r;
+	}
+	if (s->type == CFG_SOURCE_NTP && !(seen->bits & (1u << SRC_SERVER)))
+		return fail(p, start, "missing required key \"server\" (type "
+		    "ntp)");
+	if (!(seen->bits & (1u << SRC_ASYMMETRY)))
+		s->asymmetry_ns = -1;
+	return 0;
 }
 
 static int
@@ -1190,14 +1388,14 @@ add_source(struct parser *p, struct cfg *cfg)
 {
 	size_t n = cfg->nsources + 1;
 	struct cfg_source *s = realloc(cfg->sources, n * sizeof(*s));
-	yaml_mark_t *m;
+	struct seen *sn;
 
 	if (s != NULL)
 		cfg->sources = s;
-	m = realloc(p->type_marks, n * sizeof(*m));
-	if (m != NULL)
-		p->type_marks = m;
-	if (s == NULL || m == NULL)
+	sn = realloc(p->src_seen, n * sizeof(*sn));
+	if (sn != NULL)
+		p->src_seen = sn;
+	if (s == NULL || sn == NULL)
 		return fail(p, NULL, "out of memory");
 	memset(&s[n - 1], 0, sizeof(*s));
 	cfg->nsources = n;
@@ -1209,7 +1407,7 @@ parse_source(struct parser *p, struct cfg *cfg)
 {
 	size_t i = cfg->nsources;
 	struct cfg_source *s;
-	struct seen seen;
+	struct seen *seen;
 	char got[QUOTE_LEN];
 
 	if (i == MAX_SOURCES)
@@ -1221,12 +1419,16 @@ parse_source(struct parser *p, struct cfg *cfg)
 	if (add_source(p, cfg) < 0)
 		return -1;
 	s = &cfg->sources[i];
+	seen = &p->src_seen[i];
 	s->line = (int)p->ev.start_mark.line + 1;
 	s->column = (int)p->ev.start_mark.column + 1;
-	if (parse_mapping(p, &source_section, s, &seen) < 0)
+	s->poll_min = 6;
+	s->poll_max = 10;
+	if (apply_defaults(&source_section, s) < 0)
+		return fail(p, NULL, "out of memory");
+	if (parse_mapping(p, &source_section, s, seen) < 0)
 		return -1;
-	p->type_marks[i] = seen.val[SRC_TYPE];
-	return check_unique_name(p, cfg, i, &seen.val[SRC_NAME]);
+	return check_unique_name(p, cfg, i, &seen->val[SRC_NAME]);
 }
 
 /*
@@ -1258,12 +1460,20 @@ parse_sources(struct parser *p, const struct key *k, void *base)
 		pop(p, old);
 	}
 	for (size_t i = 0; i < cfg->nsources; i++) {
-		if (source_type_implemented(cfg->sources[i].type))
-			continue;
+		yaml_mark_t start = { .line = (size_t)cfg->sources[i].line - 1,
+		    .column = (size_t)cfg->sources[i].column - 1 };
+
 		snprintf(seg, sizeof(seg), "[%zu]", i);
-		push(p, seg);
+		old = push(p, seg);
+		if (source_type_implemented(cfg->sources[i].type)) {
+			if (check_source_keys(p, &cfg->sources[i],
+			    &p->src_seen[i], &start) < 0)
+				return -1;
+			pop(p, old);
+			continue;
+		}
 		push(p, "type");
-		return fail(p, &p->type_marks[i], "source type \"%s\" is not "
+		return fail(p, &p->src_seen[i].val[SRC_TYPE], "source type \"%s\" is not "
 		    "implemented in this version of tsyncd",
 		    cfg_source_type_name(cfg->sources[i].type));
 	}
@@ -1393,7 +1603,7 @@ cfg_load_buffer(const char *name, const char *buf, size_t len,
 	if (p.have_ev)
 		yaml_event_delete(&p.ev);
 	yaml_parser_delete(&p.yp);
-	free(p.type_marks);
+	free(p.src_seen);
 	if (r < 0) {
 		cfg_free(cfg);
 		return -1;

@@ -92,10 +92,27 @@ enum cfg_source_type {
 	CFG_SOURCE_GPSD,
 };
 
+#define CFG_POLL_MIN	(-4)	/* log2 s: 1/16 s */
+#define CFG_POLL_MAX	17	/* log2 s: 36 h */
+
+/*
+ * One entry of `sources:`. Keys that do not apply to the entry's type are
+ * errors (tsyncd.yaml(5) lists which key belongs to which type).
+ */
 struct cfg_source {
 	char			*name;
 	enum cfg_source_type	type;
 	int			line, column;	/* where the entry starts */
+	/* every type */
+	bool			prefer, require, trust, noselect;
+	char			*trace;		/* "UTC(PTB)"; NULL: not traceable */
+	/* ntp */
+	char			*server;	/* host name or literal address */
+	int			port;		/* default 123 */
+	int			poll_min, poll_max; /* log2 s, default 6, 10 */
+	bool			iburst, burst;
+	int64_t			maxdelay_ns;	/* default 3s: samples with more round-trip delay are dropped */
+	int64_t			asymmetry_ns;	/* declared bound of path asymmetry; -1: not declared (delay/2) */
 };
 
 struct cfg {

@@ -46,9 +46,12 @@ CASES = [
     ("bad log level",
      "log:\n  level: loud\n",
      "2:10: log.level:", ["loud"]),
-    ("a source entry (none supported yet)",
+    ("an ntp source without a server",
      "sources:\n  - {name: x, type: ntp}\n",
-     "2:", []),
+     "2:5: sources[0]:", ["missing required key \"server\""]),
+    ("a source type not implemented yet",
+     "sources:\n  - {name: x, type: ptp}\n",
+     "2:21: sources[0].type:", ["not implemented"]),
 ]
 
 

@@ -274,6 +274,47 @@ START_TEST(every_key)
 }
 END_TEST
 
+/* Every ntp key, and the defaults of an entry that gives only server. */
+START_TEST(ntp_source_keys)
+{
+	const struct cfg_source *s;
+
+	ck_assert_msg(load("sources:\n"
+	    "  - {name: ptb, type: ntp, server: ptbtime1.ptb.de, port: 1123,\n"
+	    "     poll: [-4, 17], iburst: yes, burst: true, maxdelay: 10s,\n"
+	    "     asymmetry: 0, trace: \"UTC(PTB)\", prefer: true,\n"
+	    "     require: true, trust: true, noselect: true}\n"
+	    "  - {name: v6, type: ntp, server: \"2001:db8::1\", poll: 4}\n"
+	    "  - {name: d, type: ntp, server: 192.0.2.1}\n") == 0, "%s", err);
+	ck_assert_uint_eq(cfg->nsources, 3);
+	s = &cfg->sources[0];
+	ck_assert_str_eq(s->server, "ptbtime1.ptb.de");
+	ck_assert_int_eq(s->port, 1123);
+	ck_assert_int_eq(s->poll_min, -4);
+	ck_assert_int_eq(s->poll_max, 17);
+	ck_assert(s->iburst && s->burst);
+	ck_assert_int_eq(s->maxdelay_ns, 10 * S);
+	ck_assert_int_eq(s->asymmetry_ns, 0);
+	ck_assert_str_eq(s->trace, "UTC(PTB)");
+	ck_assert(s->prefer && s->require && s->trust && s->noselect);
+	s = &cfg->sources[1];
+	ck_assert_str_eq(s->server, "2001:db8::1");
+	ck_assert_int_eq(s->poll_min, 4);
+	ck_assert_int_eq(s->poll_max, 4);
+	s = &cfg->sources[2];
+	ck_assert_int_eq(s->port, 123);
+	ck_assert_int_eq(s->poll_min, 6);
+	ck_assert_int_eq(s->poll_max, 10);
+	ck_assert(!s->iburst && !s->burst);
+	ck_assert_int_eq(s->maxdelay_ns, 3 * S);
+	ck_assert_int_eq(s->asymmetry_ns, -1);	/* not declared */
+	ck_assert_ptr_null(s->trace);
+	ck_assert(!s->prefer && !s->require && !s->trust && !s->noselect);
+	ck_assert_int_eq(s->line, 7);
+	ck_assert_int_eq(s->column, 5);
+}
+END_TEST
+
 /* "" turns the audit log off; a user name may be 32 bytes. */
 START_TEST(audit_and_privileges)
 {
@@ -703,6 +744,45 @@ static const struct {
 	{ "sources:\n  - {name: a, type: ntp}\n  - {name: b, type: sundial}\n",
 	  "bad.yaml:3:21: sources[1].type: expected one of ntp, ptp, gnss, "
 	  "shm, gpsd, got \"sundial\"" },
+	/* ntp keys */
+	{ "sources: [{name: a, type: ntp}]",
+	  "bad.yaml:1:11: sources[0]: missing required key \"server\" (type "
+	  "ntp)" },
+	{ "sources: [{name: a, type: ntp, server: x, uds: /run/ptp4l}]",
+	  "bad.yaml:1:43: sources[0].uds: unknown key (expected one of: name, "
+	  "type, prefer, require, trust, noselect, trace, server, port, poll, "
+	  "iburst, burst, maxdelay, asymmetry)" },
+	{ "sources: [{name: a, type: ntp, server: \"a b\"}]",
+	  "bad.yaml:1:40: sources[0].server: expected a host name or an "
+	  "IPv4/IPv6 address, got \"a b\"" },
+	{ "sources: [{name: a, type: ntp, server: \"::1::2\"}]",
+	  "bad.yaml:1:40: sources[0].server: expected a host name or an "
+	  "IPv4/IPv6 address, got \"::1::2\"" },
+	{ "sources: [{name: a, type: ntp, server: x, port: 0}]",
+	  "bad.yaml:1:49: sources[0].port: 0 is out of range (1..65535)" },
+	{ "sources: [{name: a, type: ntp, server: x, poll: [8, 4]}]",
+	  "bad.yaml:1:49: sources[0].poll: min 8 is above max 4" },
+	{ "sources: [{name: a, type: ntp, server: x, poll: [4]}]",
+	  "bad.yaml:1:49: sources[0].poll: expected [min, max] in log2 "
+	  "seconds, each -4 to 17" },
+	{ "sources: [{name: a, type: ntp, server: x, poll: [4, 5, 6]}]",
+	  "bad.yaml:1:56: sources[0].poll: expected [min, max] in log2 "
+	  "seconds, each -4 to 17: more than two values" },
+	{ "sources: [{name: a, type: ntp, server: x, poll: [4, 18]}]",
+	  "bad.yaml:1:53: sources[0].poll: 18 is out of range (-4..17)" },
+	{ "sources: [{name: a, type: ntp, server: x, poll: {min: 4}}]",
+	  "bad.yaml:1:49: sources[0].poll: expected [min, max] in log2 "
+	  "seconds, each -4 to 17" },
+	{ "sources: [{name: a, type: ntp, server: x, maxdelay: 0}]",
+	  "bad.yaml:1:53: sources[0].maxdelay: 0 is out of range (more than "
+	  "0s, at most 10s)" },
+	{ "sources: [{name: a, type: ntp, server: x, trace: \"\"}]",
+	  "bad.yaml:1:50: sources[0].trace: expected a UTC(k) name like "
+	  "\"UTC(PTB)\" (1-64 printable characters), got \"\"" },
+	{ "sources:\n  - {name: a, type: ntp, server: x}\n  - {name: b, "
+	  "type: ntp}\n",
+	  "bad.yaml:3:5: sources[1]: missing required key \"server\" (type "
+	  "ntp)" },
 	{ "sources:\n  - ntp\n",
 	  "bad.yaml:2:5: sources[0]: expected a mapping with name and type, "
 	  "got \"ntp\"" },
@@ -834,13 +914,13 @@ END_TEST
 
 START_TEST(too_many_sources)
 {
-	static char yaml[64 * 300];
+	static char yaml[96 * 300];
 	size_t o = 0;
 
 	o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "sources:\n");
 	for (int i = 0; i < 257; i++)
 		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
-		    "  - {name: s%d, type: ntp}\n", i);
+		    "  - {name: s%d, type: ntp, server: 192.0.2.1}\n", i);
 	assert_error(yaml, "bad.yaml:258:5: sources[256]: too many sources "
 	    "(at most 256)");
 }
@@ -981,6 +1061,7 @@ cfg_suite(void)
 	tcase_add_test(tc, buffer_length);
 	tcase_add_test(tc, long_input_in_messages);
 	tcase_add_test(tc, too_many_sources);
+	tcase_add_test(tc, ntp_source_keys);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");

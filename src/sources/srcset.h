@@ -1,0 +1,52 @@
+/*
+ * srcset.h - the daemon's configured sources: their drivers, wired to the
+ * engine. Samples go to engine_sample(), a driver's verdicts to
+ * engine_source_set_usable(), events to the daemon's hook; `tsctl
+ * sources` reads srcset_json().
+ */
+#ifndef TSYNC_SRCSET_H
+#define TSYNC_SRCSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+struct cfg;
+struct engine;
+struct srcset;
+
+struct srcset_hooks {
+	void	*arg;
+	/* see struct source_env */
+	int	(*map_real)(void *arg, const struct timespec *real,
+		    int64_t *mono_ns, int64_t *local_ns);
+	void	(*event)(void *arg, const char *source, const char *event,
+		    const char *detail);
+};
+
+/*
+ * Add every source of cfg to the engine and start its driver. cfg and
+ * engine must outlive the set. NULL with err filled on failure.
+ */
+struct srcset *srcset_create(const struct cfg *cfg, struct engine *engine,
+	    struct event_base *base, const struct srcset_hooks *hooks,
+	    char *err, size_t errlen);
+void	srcset_destroy(struct srcset *set);
+
+/* True when b's sources are a's, setting for setting (a reload can keep
+ * the running drivers and their history). */
+bool	srcset_cfg_equal(const struct cfg *a, const struct cfg *b);
+/* Point the running sources at ncfg's identical entries. */
+void	srcset_rebind(struct srcset *set, const struct cfg *ncfg);
+
+/* {"sources": [...]} for the control socket's "sources" command. */
+json_t	*srcset_json(const struct srcset *set, int64_t now_mono_ns);
+/* Bad inputs dropped by every source since start. */
+unsigned long srcset_dropped(const struct srcset *set);
+int	srcset_count(const struct srcset *set);
+
+#endif
