@@ -39,6 +39,7 @@
 #include "privdrop.h"
 #include "shmclock.h"
 #include "srcset.h"
+#include "daemon.h"
 #include "tsclock.h"
 #include "tstime.h"
 
@@ -51,53 +52,6 @@
 /* The engine runs selection, the servo and the estimate this often. */
 #define UPDATE_INTERVAL_S	1
 #define UPDATE_INTERVAL_NS	(UPDATE_INTERVAL_S * INT64_C(1000000000))
-
-/* The published estimate over one audit summary interval. */
-struct summary {
-	int64_t		start_mono_ns;
-	unsigned long	samples;	/* updates that had an estimate */
-	double		offset_min_s, offset_max_s, offset_sum_s;
-	double		max_error_max_s;
-};
-
-/* The leap-second table in use; see leap_load(). */
-#define LEAP_UNAVAILABLE	(-1)	/* validity without a usable table */
-#define LEAP_UNKNOWN		(-2)	/* validity before the first check */
-
-struct leap_state {
-	struct leap_table	t;		/* unusable: t.n == 0 or !t.hash_ok */
-	bool			loaded;		/* parsed, perhaps with a bad hash */
-	char			error[512];	/* why there is no table, or "" */
-	int			validity;	/* enum leapfile_validity or above */
-	int64_t			checked_mono_ns;
-	int64_t			warned_mono_ns;	/* last expiring/expired message */
-};
-
-struct daemon {
-	struct event_base	*base;
-	struct event		*tick;
-	struct event		*update;	/* periodic engine update */
-	struct engine		*engine;
-	struct srcset		*sources;
-	enum engine_state	last_state;
-	struct cfg		*cfg;
-	struct clock		*clock;
-	struct ctl_server	*ctl;
-	struct audit		*audit;		/* NULL: audit.file is "" */
-	struct metrics		*metrics;	/* NULL: status.metrics is "" */
-	struct shmclock		*shm;		/* NULL: status.shm is "" */
-	struct leap_state	leap;
-	bool			dropped;	/* switched to privileges.user */
-	bool			last_within;	/* within_tolerance at the last update */
-	struct summary		sum;
-	const char		*cfg_path;
-	bool			foreground;
-	bool			debug;
-	int64_t			start_mono_ns;
-	int64_t			start_real_ns;
-	int64_t			watchdog_ns;	/* 0: no WATCHDOG=1 */
-	int64_t			last_watchdog_ns;
-};
 
 static void
 notify_state(struct daemon *d)
@@ -135,8 +89,8 @@ install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-static int64_t
-mono_ns(void)
+int64_t
+daemon_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -273,7 +227,7 @@ engine_for(const struct cfg *cfg, struct daemon *d)
  * (rate-limited) by the writer or here and otherwise ignored: losing
  * evidence must not also lose the time service.
  */
-static void
+void
 audit_record(struct daemon *d, const char *type, json_t *data)
 {
 	if (d->audit == NULL) {
@@ -379,223 +333,6 @@ audit_tolerance(struct daemon *d, int64_t now, const struct engine_status *st)
 	    "state", engine_state_name(st->state)));
 }
 
-/* ------------------------------------------------------------ leap */
-
-/*
- * The leap-second table from leap.file, read at start and at SIGHUP and
- * checked against the wall clock every minute. The wall clock is the
- * clock driver's read (observe: CLOCK_REALTIME), never a source: the
- * table's expiry is about this host's files, not about what a server says.
- * Arming the kernel's leap flags, smearing and comparing the table with
- * the sources' announcements come with the source drivers.
- */
-#define LEAP_CHECK_INTERVAL_NS	(60 * INT64_C(1000000000))
-#define LEAP_WARN_INTERVAL_NS	(86400 * INT64_C(1000000000))
-
-/* Wall-clock seconds, rounded down. -1 when the clock cannot be read. */
-static int
-leap_now_s(struct daemon *d, int64_t *now_s)
-{
-	int64_t ns;
-	int rc = clock_read(d->clock, &ns);
-
-	if (rc < 0) {
-		log_rl(LL_ERR, "clock_read_failed", NULL, "cannot read the clock "
-		    "for the leap-second table: %s", strerror(-rc));
-		return -1;
-	}
-	*now_s = ns / NS_PER_S - (ns % NS_PER_S < 0);
-	return 0;
-}
-
-/* "2026-06-28", or "" when out of the calendar range. */
-static void
-leap_date(int64_t unix_s, bool with_time, char *buf, size_t len)
-{
-	int n = -1;
-
-	if (unix_s > -INT64_MAX / NS_PER_S && unix_s < INT64_MAX / NS_PER_S)
-		n = tstime_format_iso8601(unix_s * NS_PER_S, 0, buf, len);
-	if (n < 10)
-		buf[0] = '\0';
-	else if (!with_time)
-		buf[10] = '\0';
-}
-
-static bool
-leap_usable(const struct leap_state *l)
-{
-	return l->t.n > 0 && l->t.hash_ok;
-}
-
-static const char *
-leap_validity_name(int v)
-{
-	switch (v) {
-	case LEAPFILE_VALID: return "valid";
-	case LEAPFILE_EXPIRING: return "expiring";
-	case LEAPFILE_EXPIRED: return "expired";
-	}
-	return "unavailable";
-}
-
-static json_t *
-leap_next_json(const struct leap_table *t, int64_t now_s)
-{
-	int64_t when;
-	int delta;
-	char at[40];
-
-	if (leapfile_next(t, now_s, &when, &delta) == 0)
-		return json_null();
-	leap_date(when, true, at, sizeof(at));
-	return json_pack("{s:s, s:s, s:i}", "at", at,
-	    "type", delta > 0 ? "insert" : "delete",
-	    "tai_offset_s", leapfile_tai_offset(t, when));
-}
-
-/* The "leap" object of status and of the leap command. */
-static json_t *
-leap_json(void *arg)
-{
-	struct daemon *d = arg;
-	const struct leap_state *l = &d->leap;
-	int64_t now_s = 0;
-	bool use = leap_usable(l) && leap_now_s(d, &now_s) == 0;
-	char expires[40], updated[40];
-
-	leap_date(l->t.expires_unix_s, false, expires, sizeof(expires));
-	leap_date(l->t.updated_unix_s, false, updated, sizeof(updated));
-	return json_pack("{s:s, s:b, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?}",
-	    "file", d->cfg->leap.file,
-	    "valid", l->loaded && l->t.hash_ok,
-	    "expires", l->loaded && expires[0] ? expires : NULL,
-	    "updated", l->loaded && updated[0] ? updated : NULL,
-	    "validity", leap_validity_name(use ?
-	    (int)leapfile_validity(&l->t, now_s) : LEAP_UNAVAILABLE),
-	    "days_to_expiry", use ? json_integer((json_int_t)
-	    ((l->t.expires_unix_s - now_s) / 86400)) : json_null(),
-	    "tai_offset_s", use ?
-	    json_integer(leapfile_tai_offset(&l->t, now_s)) : json_null(),
-	    "next_leap", use ? leap_next_json(&l->t, now_s) : json_null(),
-	    "error", l->error[0] != '\0' ? l->error : NULL);
-}
-
-static void
-leap_audit(struct daemon *d, const char *reason)
-{
-	json_t *j = leap_json(d);
-
-	if (j != NULL)
-		json_object_set_new(j, "reason", json_string(reason));
-	audit_record(d, "leap", j);
-}
-
-/* Expiring: a warning; expired: an error. Both name the date. */
-static void
-leap_warn(struct daemon *d, int validity, int64_t now_s)
-{
-	const char *file = d->cfg->leap.file;
-	int64_t days = (d->leap.t.expires_unix_s - now_s) / 86400;
-	char expires[40];
-
-	leap_date(d->leap.t.expires_unix_s, false, expires, sizeof(expires));
-	if (validity == LEAPFILE_EXPIRING)
-		log_at(LL_WARNING, "leap_file_expiring", json_pack(
-		    "{s:s, s:s, s:I}", "file", file, "expires", expires,
-		    "days_left", (json_int_t)days),
-		    "%s expires on %s (in %lld days): install a newer "
-		    "leap-seconds.list (tzdata)", file, expires, (long long)days);
-	else
-		log_at(LL_ERR, "leap_file_expired", json_pack(
-		    "{s:s, s:s, s:I}", "file", file, "expires", expires,
-		    "days_ago", (json_int_t)-days),
-		    "%s expired on %s (%lld days ago): leap seconds announced "
-		    "since then are unknown to this host; install a newer "
-		    "leap-seconds.list (tzdata)", file, expires, (long long)-days);
-}
-
-/*
- * Validity now. Expiring and expired are said at once on a change (and
- * at every load), then at most daily; a change is an audit record.
- */
-static void
-leap_check(struct daemon *d, int64_t now_mono, bool loading)
-{
-	struct leap_state *l = &d->leap;
-	int64_t now_s = 0;
-	int v = LEAP_UNAVAILABLE;
-	bool changed;
-
-	l->checked_mono_ns = now_mono;
-	if (leap_usable(l)) {
-		if (leap_now_s(d, &now_s) == -1)
-			return;
-		v = (int)leapfile_validity(&l->t, now_s);
-	}
-	changed = v != l->validity;
-	l->validity = v;
-	if ((v == LEAPFILE_EXPIRING || v == LEAPFILE_EXPIRED) && (changed ||
-	    now_mono - l->warned_mono_ns >= LEAP_WARN_INTERVAL_NS)) {
-		leap_warn(d, v, now_s);
-		l->warned_mono_ns = now_mono;
-	}
-	if (loading || changed)
-		leap_audit(d, loading ? "load" : "validity");
-}
-
-static void
-leap_log_loaded(struct daemon *d)
-{
-	const struct leap_table *t = &d->leap.t;
-	const char *file = d->cfg->leap.file;
-	char expires[40], updated[40];
-
-	leap_date(t->expires_unix_s, false, expires, sizeof(expires));
-	leap_date(t->updated_unix_s, false, updated, sizeof(updated));
-	log_at(LL_NOTICE, "leap_file_loaded", json_pack("{s:s, s:i, s:s, s:s}",
-	    "file", file, "entries", t->n, "updated", updated,
-	    "expires", expires), "%s: leap-second table loaded (%d entries, "
-	    "updated %s, expires %s)", file, t->n, updated, expires);
-}
-
-/* (Re)read leap.file. Without a usable table the daemon runs on. */
-static void
-leap_load(struct daemon *d)
-{
-	struct leap_state *l = &d->leap;
-	const char *file = d->cfg->leap.file;
-	int rc;
-
-	memset(l, 0, sizeof(*l));
-	l->validity = LEAP_UNKNOWN;
-	if (file[0] == '\0') {
-		snprintf(l->error, sizeof(l->error), "leap.file is empty");
-		log_notice("leap_file_disabled", "no leap-second table "
-		    "(leap.file is empty)");
-	} else {
-		rc = leapfile_load(file, &l->t, l->error, sizeof(l->error));
-		l->loaded = rc == LEAPFILE_OK || rc == LEAPFILE_BAD_HASH;
-		if (rc == LEAPFILE_OK)
-			leap_log_loaded(d);
-		else
-			log_at(LL_ERR, rc == LEAPFILE_IO ? "leap_file_unavailable" :
-			    "leap_file_invalid", json_pack("{s:s, s:s, s:s}",
-			    "file", file, "code", leapfile_error_name(rc),
-			    "error", l->error), "%s; running without a "
-			    "leap-second table", l->error);
-	}
-	leap_check(d, mono_ns(), true);
-}
-
-/* From the update timer: re-check the validity once a minute. */
-static void
-leap_tick(struct daemon *d, int64_t now_mono)
-{
-	if (now_mono - d->leap.checked_mono_ns >= LEAP_CHECK_INTERVAL_NS)
-		leap_check(d, now_mono, false);
-}
-
 /* ------------------------------------------------------------ shm clock */
 
 /* Readers of the page treat it as stale this long after an update. */
@@ -665,7 +402,7 @@ shm_update(struct daemon *d)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f.asof_real_ns = tstime_from_timespec(&ts);
-	f.asof_mono_ns = mono_ns();
+	f.asof_mono_ns = daemon_mono_ns();
 	f.valid_until_mono_ns = f.asof_mono_ns + SHM_HORIZON_NS;
 	engine_status(d->engine, f.asof_mono_ns, &st);
 	f.state = tsclock_state_of(st.state);
@@ -695,8 +432,10 @@ apply_action(struct daemon *d, int64_t now, const struct engine_action *act)
 	int rc;
 
 	if (act->step) {
+		kernel_expect_step(d, act->step_s);
 		rc = clock_step(d->clock, tstime_from_s(act->step_s));
 		if (rc < 0) {
+			kernel_expect_step(d, -act->step_s);
 			log_error("clock_step_failed", "cannot step the clock by "
 			    "%.9f s: %s", act->step_s, strerror(-rc));
 			ok = false;
@@ -722,11 +461,13 @@ on_update(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 	struct engine_action act;
 	struct engine_status st;
-	int64_t now = mono_ns();
+	int64_t now = daemon_mono_ns();
 
+	kernel_watch(d, now);
 	if (engine_update(d->engine, now, &act) == 0 &&
 	    (act.step || act.set_freq))
 		apply_action(d, now, &act);
+	kernel_publish(d, now);
 	engine_status(d->engine, now, &st);
 	if (st.state != d->last_state) {
 		audit_state(d, now, d->last_state, &st);
@@ -818,7 +559,7 @@ status_json(void *arg)
 	struct daemon *d = arg;
 	const struct cfg *cfg = d->cfg;
 	struct engine_status st;
-	int64_t now = mono_ns();
+	int64_t now = daemon_mono_ns();
 	char started[40];
 	json_t *tol;
 
@@ -855,7 +596,7 @@ sources_json(void *arg)
 {
 	struct daemon *d = arg;
 
-	return srcset_json(d->sources, mono_ns());
+	return srcset_json(d->sources, daemon_mono_ns());
 }
 
 static void
@@ -897,7 +638,7 @@ metrics_collect(void *arg, struct metrics_figures *f)
 	struct daemon *d = arg;
 	struct engine_status st;
 	struct engine_estimate e;
-	int64_t now = mono_ns();
+	int64_t now = daemon_mono_ns();
 
 	engine_status(d->engine, now, &st);
 	f->version = PACKAGE_VERSION;
@@ -1023,7 +764,7 @@ open_audit(struct daemon *d, char *err, size_t errlen)
 		return snprintf(err, errlen, "cannot open the audit log %s",
 		    why), -1;
 	audit_set_keep(d->audit, ac->keep);
-	summary_reset(&d->sum, mono_ns());
+	summary_reset(&d->sum, daemon_mono_ns());
 	return 0;
 }
 
@@ -1124,6 +865,7 @@ setup(struct daemon *d, char *err, size_t errlen)
 	d->clock = clock_create(&d->cfg->clock, err, errlen);
 	if (d->clock == NULL)
 		return -1;
+	kernel_init(d);
 	d->engine = engine_for(d->cfg, d);
 	if (d->engine == NULL)
 		return snprintf(err, errlen, "cannot create the estimation engine"), -1;
@@ -1271,6 +1013,7 @@ reload(struct daemon *d)
 	if (nclock != NULL) {
 		clock_destroy(d->clock);
 		d->clock = nclock;
+		kernel_init(d);
 	}
 	if (keep) {
 		srcset_rebind(d->sources, ncfg);
@@ -1347,7 +1090,7 @@ notify_parent(int *fd, char result)
 static void
 watchdog_ping(struct daemon *d)
 {
-	int64_t now = mono_ns();
+	int64_t now = daemon_mono_ns();
 
 	if (d->watchdog_ns > 0 && now - d->last_watchdog_ns >= d->watchdog_ns) {
 		notify_watchdog();
@@ -1452,7 +1195,7 @@ main(int argc, char **argv)
 	}
 	if (install_signals() == -1)
 		fatalx("startup_failed", "sigaction: %s", strerror(errno));
-	d.start_mono_ns = mono_ns();
+	d.start_mono_ns = daemon_mono_ns();
 	d.last_state = ENGINE_UNSYNCHRONIZED;
 	if (setup(&d, err, sizeof(err)) == -1) {
 		log_error("startup_failed", "%s", err);
@@ -1473,7 +1216,7 @@ main(int argc, char **argv)
 	notify_state(&d);
 	notify_ready();
 	if (notify_watchdog_interval_ns(&d.watchdog_ns))
-		d.last_watchdog_ns = mono_ns() - d.watchdog_ns;	/* ping at once */
+		d.last_watchdog_ns = daemon_mono_ns() - d.watchdog_ns;	/* ping at once */
 	run(&d);
 	teardown(&d);
 	log_close();

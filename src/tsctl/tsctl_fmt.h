@@ -15,11 +15,13 @@ tsctl_format_seconds_sep(double s, const char *sep, char *buf, size_t len)
 
 	if (a == 0)
 		snprintf(buf, len, "0%ss", sep);
-	else if (a < 1e-6)
+	/* 0.9995 of the next unit rounds up to it with 3 digits: 999.5 us
+	 * prints as "1 ms", not "1e+03 us". */
+	else if (a < 0.9995e-6)
 		snprintf(buf, len, "%.3g%sns", s * 1e9, sep);
-	else if (a < 1e-3)
+	else if (a < 0.9995e-3)
 		snprintf(buf, len, "%.3g%sus", s * 1e6, sep);
-	else if (a < 1)
+	else if (a < 0.9995)
 		snprintf(buf, len, "%.3g%sms", s * 1e3, sep);
 	else if (*sep == '\0')
 		snprintf(buf, len, "%.3gs", s);

@@ -25,6 +25,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "clock_private.h"
+#include "clockwatch.h"
 #include "tstime.h"
 #include "check_run.h"
 
@@ -874,6 +875,98 @@ START_TEST(sim_wander_moves_frequency)
 }
 END_TEST
 
+/* ------------------------------------------------------------ clockwatch */
+
+#define WS	INT64_C(1000000000)
+#define NOON	(INT64_C(1795000000) / 86400 * 86400 * WS + 43200 * WS)
+#define MIDNIGHT (INT64_C(1795000000) / 86400 * 86400 * WS + 86400 * WS)
+
+/* REALTIME - MONOTONIC unchanged, or moved by noise: nothing to say. */
+START_TEST(clockwatch_ignores_noise)
+{
+	struct clockwatch w;
+	int64_t step = 0;
+
+	clockwatch_init(&w, 50000);
+	ck_assert_int_eq(clockwatch_check(&w, NOON, 1000 * WS, 100, &step),
+	    CLOCKWATCH_SAME);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + WS + 30000, 1001 * WS, 100,
+	    &step), CLOCKWATCH_SAME);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + 2 * WS, 1002 * WS, 100,
+	    &step), CLOCKWATCH_SAME);
+}
+END_TEST
+
+/* A step we did not announce is reported with its size, once. */
+START_TEST(clockwatch_reports_foreign_step)
+{
+	struct clockwatch w;
+	int64_t step = 0;
+
+	clockwatch_init(&w, 50000);
+	clockwatch_check(&w, NOON, 1000 * WS, 100, &step);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + WS - 2500000, 1001 * WS,
+	    100, &step), CLOCKWATCH_STEPPED);
+	ck_assert_int_eq(step, -2500000);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + 2 * WS - 2500000,
+	    1002 * WS, 100, &step), CLOCKWATCH_SAME);
+}
+END_TEST
+
+/* Our own steps are expected; a foreign step beside ours still shows. */
+START_TEST(clockwatch_expects_own_steps)
+{
+	struct clockwatch w;
+	int64_t step = 0;
+
+	clockwatch_init(&w, 50000);
+	clockwatch_check(&w, NOON, 1000 * WS, 100, &step);
+	clockwatch_expect(&w, 3 * WS);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + 4 * WS, 1001 * WS, 100,
+	    &step), CLOCKWATCH_SAME);
+	clockwatch_expect(&w, -WS);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + 4 * WS + 1000000,
+	    1002 * WS, 100, &step), CLOCKWATCH_STEPPED);
+	ck_assert_int_eq(step, 1000000);
+}
+END_TEST
+
+/* -1 s at a UTC midnight is the kernel's leap second; at noon a step. */
+START_TEST(clockwatch_tells_leap_from_step)
+{
+	struct clockwatch w;
+	int64_t step = 0;
+
+	clockwatch_init(&w, 50000);
+	clockwatch_check(&w, MIDNIGHT - WS, 1000 * WS, 100, &step);
+	ck_assert_int_eq(clockwatch_check(&w, MIDNIGHT - WS, 1001 * WS, 100,
+	    &step), CLOCKWATCH_LEAP);
+	ck_assert_int_eq(step, -WS);
+	clockwatch_init(&w, 50000);
+	clockwatch_check(&w, NOON, 1000 * WS, 100, &step);
+	ck_assert_int_eq(clockwatch_check(&w, NOON, 1001 * WS, 100, &step),
+	    CLOCKWATCH_STEPPED);
+}
+END_TEST
+
+/* A reading that took too long proves nothing and changes nothing. */
+START_TEST(clockwatch_distrusts_slow_reads)
+{
+	struct clockwatch w;
+	int64_t step = 0, r, m, win;
+
+	clockwatch_init(&w, 50000);
+	clockwatch_check(&w, NOON, 1000 * WS, 100, &step);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + 10 * WS, 1001 * WS,
+	    5000000, &step), CLOCKWATCH_UNKNOWN);
+	ck_assert_int_eq(clockwatch_check(&w, NOON + WS, 1001 * WS, 100, &step),
+	    CLOCKWATCH_SAME);
+	ck_assert_int_eq(clockwatch_read(&r, &m, &win), 0);
+	ck_assert_int_ge(win, 0);
+	ck_assert_int_gt(r, m);
+}
+END_TEST
+
 static Suite *
 clock_suite(void)
 {
@@ -914,6 +1007,14 @@ clock_suite(void)
 	tcase_add_test(tc, sim_noise_is_deterministic_per_seed);
 	tcase_add_test(tc, sim_noise_has_configured_size);
 	tcase_add_test(tc, sim_wander_moves_frequency);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clockwatch");
+	tcase_add_test(tc, clockwatch_ignores_noise);
+	tcase_add_test(tc, clockwatch_reports_foreign_step);
+	tcase_add_test(tc, clockwatch_expects_own_steps);
+	tcase_add_test(tc, clockwatch_tells_leap_from_step);
+	tcase_add_test(tc, clockwatch_distrusts_slow_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }

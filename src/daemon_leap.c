@@ -1,0 +1,256 @@
+/*
+ * daemon_leap.c - tsyncd's leap-second table: loaded from leap.file at
+ * start and at SIGHUP, its validity checked every minute, shown by
+ * `tsctl leap` and recorded in the audit log.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "audit.h"
+#include "cfg.h"
+#include "clock.h"
+#include "ctl_server.h"
+#include "engine.h"
+#include "leapfile.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "privdrop.h"
+#include "shmclock.h"
+#include "tsclock.h"
+#include "tstime.h"
+#include "daemon.h"
+
+/* ------------------------------------------------------------ leap */
+
+/*
+ * The leap-second table from leap.file, read at start and at SIGHUP and
+ * checked against the wall clock every minute. The wall clock is the
+ * clock driver's read (observe: CLOCK_REALTIME), never a source: the
+ * table's expiry is about this host's files, not about what a server says.
+ * daemon_kernel.c arms the kernel's leap flag from this table.
+ */
+#define LEAP_CHECK_INTERVAL_NS	(60 * INT64_C(1000000000))
+#define LEAP_WARN_INTERVAL_NS	(86400 * INT64_C(1000000000))
+
+/* Wall-clock seconds, rounded down. -1 when the clock cannot be read. */
+static int
+leap_now_s(struct daemon *d, int64_t *now_s)
+{
+	int64_t ns;
+	int rc = clock_read(d->clock, &ns);
+
+	if (rc < 0) {
+		log_rl(LL_ERR, "clock_read_failed", NULL, "cannot read the clock "
+		    "for the leap-second table: %s", strerror(-rc));
+		return -1;
+	}
+	*now_s = ns / NS_PER_S - (ns % NS_PER_S < 0);
+	return 0;
+}
+
+/* "2026-06-28", or "" when out of the calendar range. */
+static void
+leap_date(int64_t unix_s, bool with_time, char *buf, size_t len)
+{
+	int n = -1;
+
+	if (unix_s > -INT64_MAX / NS_PER_S && unix_s < INT64_MAX / NS_PER_S)
+		n = tstime_format_iso8601(unix_s * NS_PER_S, 0, buf, len);
+	if (n < 10)
+		buf[0] = '\0';
+	else if (!with_time)
+		buf[10] = '\0';
+}
+
+bool
+leap_usable(const struct leap_state *l)
+{
+	return l->t.n > 0 && l->t.hash_ok;
+}
+
+static const char *
+leap_validity_name(int v)
+{
+	switch (v) {
+	case LEAPFILE_VALID: return "valid";
+	case LEAPFILE_EXPIRING: return "expiring";
+	case LEAPFILE_EXPIRED: return "expired";
+	}
+	return "unavailable";
+}
+
+static json_t *
+leap_next_json(const struct leap_table *t, int64_t now_s)
+{
+	int64_t when;
+	int delta;
+	char at[40];
+
+	if (leapfile_next(t, now_s, &when, &delta) == 0)
+		return json_null();
+	leap_date(when, true, at, sizeof(at));
+	return json_pack("{s:s, s:s, s:i}", "at", at,
+	    "type", delta > 0 ? "insert" : "delete",
+	    "tai_offset_s", leapfile_tai_offset(t, when));
+}
+
+/* The "leap" object of status and of the leap command. */
+json_t *
+leap_json(void *arg)
+{
+	struct daemon *d = arg;
+	const struct leap_state *l = &d->leap;
+	int64_t now_s = 0;
+	bool use = leap_usable(l) && leap_now_s(d, &now_s) == 0;
+	char expires[40], updated[40];
+
+	leap_date(l->t.expires_unix_s, false, expires, sizeof(expires));
+	leap_date(l->t.updated_unix_s, false, updated, sizeof(updated));
+	return json_pack("{s:s, s:b, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?}",
+	    "file", d->cfg->leap.file,
+	    "valid", l->loaded && l->t.hash_ok,
+	    "expires", l->loaded && expires[0] ? expires : NULL,
+	    "updated", l->loaded && updated[0] ? updated : NULL,
+	    "validity", leap_validity_name(use ?
+	    (int)leapfile_validity(&l->t, now_s) : LEAP_UNAVAILABLE),
+	    "days_to_expiry", use ? json_integer((json_int_t)
+	    ((l->t.expires_unix_s - now_s) / 86400)) : json_null(),
+	    "tai_offset_s", use ?
+	    json_integer(leapfile_tai_offset(&l->t, now_s)) : json_null(),
+	    "next_leap", use ? leap_next_json(&l->t, now_s) : json_null(),
+	    "error", l->error[0] != '\0' ? l->error : NULL);
+}
+
+static void
+leap_audit(struct daemon *d, const char *reason)
+{
+	json_t *j = leap_json(d);
+
+	if (j != NULL)
+		json_object_set_new(j, "reason", json_string(reason));
+	audit_record(d, "leap", j);
+}
+
+/* Expiring: a warning; expired: an error. Both name the date. */
+static void
+leap_warn(struct daemon *d, int validity, int64_t now_s)
+{
+	const char *file = d->cfg->leap.file;
+	int64_t days = (d->leap.t.expires_unix_s - now_s) / 86400;
+	char expires[40];
+
+	leap_date(d->leap.t.expires_unix_s, false, expires, sizeof(expires));
+	if (validity == LEAPFILE_EXPIRING)
+		log_at(LL_WARNING, "leap_file_expiring", json_pack(
+		    "{s:s, s:s, s:I}", "file", file, "expires", expires,
+		    "days_left", (json_int_t)days),
+		    "%s expires on %s (in %lld days): install a newer "
+		    "leap-seconds.list (tzdata)", file, expires, (long long)days);
+	else
+		log_at(LL_ERR, "leap_file_expired", json_pack(
+		    "{s:s, s:s, s:I}", "file", file, "expires", expires,
+		    "days_ago", (json_int_t)-days),
+		    "%s expired on %s (%lld days ago): leap seconds announced "
+		    "since then are unknown to this host; install a newer "
+		    "leap-seconds.list (tzdata)", file, expires, (long long)-days);
+}
+
+/*
+ * Validity now. Expiring and expired are said at once on a change (and
+ * at every load), then at most daily; a change is an audit record.
+ */
+static void
+leap_check(struct daemon *d, int64_t now_mono, bool loading)
+{
+	struct leap_state *l = &d->leap;
+	int64_t now_s = 0;
+	int v = LEAP_UNAVAILABLE;
+	bool changed;
+
+	l->checked_mono_ns = now_mono;
+	if (leap_usable(l)) {
+		if (leap_now_s(d, &now_s) == -1)
+			return;
+		v = (int)leapfile_validity(&l->t, now_s);
+	}
+	changed = v != l->validity;
+	l->validity = v;
+	if ((v == LEAPFILE_EXPIRING || v == LEAPFILE_EXPIRED) && (changed ||
+	    now_mono - l->warned_mono_ns >= LEAP_WARN_INTERVAL_NS)) {
+		leap_warn(d, v, now_s);
+		l->warned_mono_ns = now_mono;
+	}
+	if (loading || changed)
+		leap_audit(d, loading ? "load" : "validity");
+}
+
+static void
+leap_log_loaded(struct daemon *d)
+{
+	const struct leap_table *t = &d->leap.t;
+	const char *file = d->cfg->leap.file;
+	char expires[40], updated[40];
+
+	leap_date(t->expires_unix_s, false, expires, sizeof(expires));
+	leap_date(t->updated_unix_s, false, updated, sizeof(updated));
+	log_at(LL_NOTICE, "leap_file_loaded", json_pack("{s:s, s:i, s:s, s:s}",
+	    "file", file, "entries", t->n, "updated", updated,
+	    "expires", expires), "%s: leap-second table loaded (%d entries, "
+	    "updated %s, expires %s)", file, t->n, updated, expires);
+}
+
+/* (Re)read leap.file. Without a usable table the daemon runs on. */
+void
+leap_load(struct daemon *d)
+{
+	struct leap_state *l = &d->leap;
+	const char *file = d->cfg->leap.file;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->validity = LEAP_UNKNOWN;
+	if (file[0] == '\0') {
+		snprintf(l->error, sizeof(l->error), "leap.file is empty");
+		log_notice("leap_file_disabled", "no leap-second table "
+		    "(leap.file is empty)");
+	} else {
+		rc = leapfile_load(file, &l->t, l->error, sizeof(l->error));
+		l->loaded = rc == LEAPFILE_OK || rc == LEAPFILE_BAD_HASH;
+		if (rc == LEAPFILE_OK)
+			leap_log_loaded(d);
+		else
+			log_at(LL_ERR, rc == LEAPFILE_IO ? "leap_file_unavailable" :
+			    "leap_file_invalid", json_pack("{s:s, s:s, s:s}",
+			    "file", file, "code", leapfile_error_name(rc),
+			    "error", l->error), "%s; running without a "
+			    "leap-second table", l->error);
+	}
+	leap_check(d, daemon_mono_ns(), true);
+}
+
+/* From the update timer: re-check the validity once a minute. */
+void
+leap_tick(struct daemon *d, int64_t now_mono)
+{
+	if (now_mono - d->leap.checked_mono_ns >= LEAP_CHECK_INTERVAL_NS)
+		leap_check(d, now_mono, false);
+}
+
