@@ -83,6 +83,9 @@ json_t	*leap_json(void *arg);
 void	leap_load(struct daemon *d);
 void	leap_tick(struct daemon *d, int64_t now_mono);
 
+/* daemon_trace.c: the "trace" reply */
+json_t	*trace_json(void *arg);
+
 /* daemon_kernel.c: the kernel's view of the clock */
 void	kernel_init(struct daemon *d);
 /* Before each engine update: steps by other processes. */

@@ -726,7 +726,7 @@ static int
 open_ctl(struct daemon *d, char *err, size_t errlen)
 {
 	struct ctl_handlers h = { .status = status_json, .leap = leap_json,
-	    .sources = sources_json, .arg = d };
+	    .sources = sources_json, .trace = trace_json, .arg = d };
 	struct ctl_limits limits = ctl_limits_of(d->cfg);
 
 	if (d->cfg->status.socket[0] == '\0') {

@@ -708,27 +708,33 @@ growth(const struct engine *e, double dt, struct osc_growth *g)
 	osc_holdover(e->osc, dt, e->a.fu0, g);
 }
 
+/*
+ * An action returned but not yet confirmed: the servo already counts it
+ * as done. Until the caller says so, the truth may still be where it was:
+ * the whole step, and the frequency change since.
+ */
+static double
+pending_at(const struct engine *e, int64_t t)
+{
+	double p = 0;
+
+	if (e->pending) {
+		if (e->pend.step)
+			p += fabs(e->pend.step_s);
+		if (e->pend.set_freq && t > e->pend_t)
+			p += fabs(e->pend.freq - e->applied_freq) * dt_s(t, e->pend_t);
+	}
+	return p;
+}
+
 /* max_error at t (the anchor must be valid). */
 static double
 max_error_at(const struct engine *e, int64_t t)
 {
 	struct osc_growth g;
-	double me;
 
 	growth(e, t > e->a.t0 ? dt_s(t, e->a.t0) : 0, &g);
-	me = e->a.b0 + g.bound_s;
-	/*
-	 * An action returned but not yet confirmed: the servo already counts
-	 * it as done. Until the caller says so, the truth may still be where
-	 * it was: the whole step, and the frequency change since.
-	 */
-	if (e->pending) {
-		if (e->pend.step)
-			me += fabs(e->pend.step_s);
-		if (e->pend.set_freq && t > e->pend_t)
-			me += fabs(e->pend.freq - e->applied_freq) * dt_s(t, e->pend_t);
-	}
-	return me;
+	return e->a.b0 + g.bound_s + pending_at(e, t);
 }
 
 static void
@@ -768,11 +774,15 @@ engine_estimate(const struct engine *e, int64_t mono_ns, struct engine_estimate 
 	out->k = e->p.k;
 	out->U_s = e->p.k * out->u_s;
 	out->max_error_s = max_error_at(e, mono_ns);
+	out->bound_anchor_s = e->a.b0;
+	out->bound_growth_s = g.bound_s;
+	out->bound_pending_s = pending_at(e, mono_ns);
 	h = fmax(1e-3, dt * 1e-6);
 	out->max_error_rate = (max_error_at(e, mono_ns + (int64_t)(h * NS_PER_S_D)) -
 	    out->max_error_s) / h;
 	out->freq_u = e->a.fu0;
 	out->reference = held ? -1 : e->a.ref;
+	out->anchor_reference = e->a.ref;
 	return 0;
 }
 

@@ -75,11 +75,16 @@ struct engine_estimate {
 	double		U_s;		/* expanded: k * u_s */
 	double		k;
 	double		max_error_s;	/* hard bound: |true offset - offset_s| <= max_error_s */
+	/* its terms, which add up to max_error_s exactly: */
+	double		bound_anchor_s;	/* the selection's bound at the last update */
+	double		bound_growth_s;	/* oscillator model since then */
+	double		bound_pending_s; /* an action not yet confirmed */
 	double		freq;		/* the clock's frequency error estimate */
 	double		freq_u;
 	double		max_error_rate;	/* d(max_error)/dt now (for readers that extrapolate) */
 	struct budget	budget;		/* rows combine (quadrature) to u_s */
 	int		reference;	/* source id of the selected reference, -1 */
+	int		anchor_reference; /* the source the figures come from (also in holdover) */
 };
 
 struct engine_status {

@@ -23,6 +23,7 @@ enum ctl_cmd {
 	CTL_CMD_SUBSCRIBE,
 	CTL_CMD_LEAP,
 	CTL_CMD_SOURCES,
+	CTL_CMD_TRACE,
 };
 
 /* Stable error codes, documented in tsctl(1) / tsyncd(8). */

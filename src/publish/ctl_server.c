@@ -229,11 +229,13 @@ send_leap(struct client *c)
 }
 
 static int
-send_sources(struct client *c)
+send_data(struct client *c, json_t *(*fn)(void *), const char *what)
 {
 	struct ctl_server *s = c->srv;
-	json_t *data = s->h.sources != NULL ? s->h.sources(s->h.arg) : NULL;
-	struct ctl_error err = { CTL_ERR_INTERNAL, "sources not available" };
+	json_t *data = fn != NULL ? fn(s->h.arg) : NULL;
+	struct ctl_error err = { CTL_ERR_INTERNAL, "" };
+
+	snprintf(err.message, sizeof(err.message), "%s not available", what);
 
 	if (data == NULL)
 		return reject(c, &err);
@@ -259,7 +261,9 @@ handle_request(struct client *c, const struct ctl_request *req)
 	case CTL_CMD_LEAP:
 		return send_leap(c);
 	case CTL_CMD_SOURCES:
-		return send_sources(c);
+		return send_data(c, c->srv->h.sources, "sources");
+	case CTL_CMD_TRACE:
+		return send_data(c, c->srv->h.trace, "trace");
 	}
 	return 0;
 }

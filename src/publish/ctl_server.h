@@ -27,6 +27,8 @@ struct ctl_handlers {
 	json_t	*(*leap)(void *arg);
 	/* Returns a new reference: the "data" of a sources reply. */
 	json_t	*(*sources)(void *arg);
+	/* Returns a new reference: the "data" of a trace reply. */
+	json_t	*(*trace)(void *arg);
 	void	*arg;
 };
 

@@ -80,6 +80,8 @@ struct ntp {
 	double		root_delay_s, root_disp_s;
 	bool		have_sample;
 	double		offset_s, delay_s;
+	double		root_s, prec_s;		/* the last sample's bound terms */
+	struct budget	budget;			/* and its budget */
 	int64_t		sample_mono_ns;
 	enum ntp_ts_mode rx_mode, tx_mode;
 
@@ -232,6 +234,8 @@ fill_budget(struct source *s, const struct ntp_packet *p, double delay,
 	root = p->root_delay_s / 2 + p->root_dispersion_s;
 	prec = ldexp(1.0, p->precision < PRECISION_MIN ? PRECISION_MIN :
 	    p->precision > 0 ? 0 : p->precision);
+	n->root_s = root;
+	n->prec_s = prec;
 	budget_init(&smp->budget);
 	budget_add(&smp->budget, "asymmetry", budget_u_rectangular(asym),
 	    BUDGET_TYPE_B, s->cfg->asymmetry_ns >= 0 && asym < half ?
@@ -239,7 +243,7 @@ fill_budget(struct source *s, const struct ntp_packet *p, double delay,
 	budget_add(&smp->budget, "server", budget_u_rectangular(root + prec),
 	    BUDGET_TYPE_B, "root delay/2 + dispersion, rectangular");
 	smp->hard_bound_s = half + root + prec;
-	(void)n;
+	n->budget = smp->budget;
 }
 
 static void
@@ -677,6 +681,21 @@ ntp_info(const struct source *s, int64_t now, json_t *o)
 	    json_string(ntp_ts_mode_name(n->rx_mode)) : json_null());
 	json_object_set_new(o, "timestamping_tx", n->have_sample ?
 	    json_string(ntp_ts_mode_name(n->tx_mode)) : json_null());
+	if (n->have_sample) {
+		json_t *rows = json_array();
+
+		for (int i = 0; i < n->budget.n; i++)
+			json_array_append_new(rows, json_pack("{s:s, s:f, s:s, "
+			    "s:s}", "name", n->budget.item[i].name, "u_s",
+			    n->budget.item[i].u_s, "type", n->budget.item[i].kind ==
+			    BUDGET_TYPE_A ? "A" : "B", "origin",
+			    n->budget.item[i].origin));
+		json_object_set_new(o, "last_sample", json_pack("{s:f, s:f, s:f, "
+		    "s:f, s:o}", "half_delay_s", n->delay_s / 2,
+		    "root_distance_s", n->root_s, "precision_s", n->prec_s,
+		    "hard_bound_s", n->delay_s / 2 + n->root_s + n->prec_s,
+		    "budget", rows));
+	}
 	json_object_set_new(o, "sent", json_integer((json_int_t)n->sent));
 	json_object_set_new(o, "received", json_integer((json_int_t)n->received));
 	json_object_set_new(o, "kod_count", json_integer((json_int_t)n->kod_count));

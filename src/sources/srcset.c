@@ -298,6 +298,15 @@ srcset_json(const struct srcset *set, int64_t now_mono_ns)
 	return json_pack("{s:o}", "sources", arr);
 }
 
+json_t *
+srcset_source_json(const struct srcset *set, int engine_id, int64_t now)
+{
+	for (int i = 0; set != NULL && i < set->n; i++)
+		if (set->id[i] == engine_id)
+			return one_json(set, i, now);
+	return NULL;
+}
+
 unsigned long
 srcset_dropped(const struct srcset *set)
 {

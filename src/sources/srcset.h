@@ -45,6 +45,9 @@ void	srcset_rebind(struct srcset *set, const struct cfg *ncfg);
 
 /* {"sources": [...]} for the control socket's "sources" command. */
 json_t	*srcset_json(const struct srcset *set, int64_t now_mono_ns);
+/* One source's entry of srcset_json() by engine id; NULL if unknown. */
+json_t	*srcset_source_json(const struct srcset *set, int engine_id,
+	    int64_t now_mono_ns);
 /* Bad inputs dropped by every source since start. */
 unsigned long srcset_dropped(const struct srcset *set);
 int	srcset_count(const struct srcset *set);

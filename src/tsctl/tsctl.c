@@ -1,7 +1,7 @@
 /*
  * tsctl.c - command-line client of tsyncd's control socket.
  *
- *   tsctl [--socket PATH] [--json] status | sources | leap | version | watch
+ *   tsctl [--socket PATH] [--json] status | sources | trace | leap | version | watch
  *   tsctl [--socket PATH] check [OPTIONS]     (tsctl_check.c)
  *   tsctl report [OPTIONS] [FILE...]          (tsctl_report.c)
  *   tsctl audit verify [FILE...]              (tsctl_audit.c)
@@ -57,6 +57,7 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  status    the daemon's state, clock and tolerance\n"
 	    "  sources   each source: state, reach, offset, delay, u, max_error, trace\n"
+	    "  trace     the chain from UTC(k) to this clock, and the budget of u and max_error\n"
 	    "  leap      the leap-second table: hash, expiry, TAI-UTC, next leap\n"
 	    "  version   the daemon's and the protocol's versions\n"
 	    "  watch     print status changes as they happen (until interrupted)\n"
@@ -344,6 +345,82 @@ print_sources(json_t *data)
 	}
 }
 
+static void
+print_evidence(json_t *ev)
+{
+	const char *k;
+	json_t *v;
+	char *txt;
+
+	json_object_foreach(ev, k, v) {
+		txt = json_is_string(v) ? strdup(json_string_value(v)) :
+		    json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+		printf("      %-18s %s\n", k, txt != NULL ? txt : "?");
+		free(txt);
+	}
+}
+
+static void
+print_trace(json_t *data)
+{
+	json_t *chain = json_object_get(data, "chain"), *l, *r, *rows;
+	json_t *b = json_object_get(data, "budget");
+	json_t *m = json_object_get(data, "max_error");
+	char v[24], sum[24], big[24];
+	double ss = 0, total = 0;
+	size_t i, j;
+
+	if (!json_is_string(json_object_get(data, "reference"))) {
+		printf("no reference: state %s, nothing to trace\n",
+		    jstr(data, "state", "?"));
+		return;
+	}
+	printf("Reference %s (%s), state %s, %s\n\n",
+	    jstr(data, "reference", "?"), json_is_true(json_object_get(data,
+	    "selected")) ? "selected" : "last selected",
+	    jstr(data, "state", "?"), json_is_true(json_object_get(data,
+	    "traceable")) ? "traceable" : "NOT traceable");
+	printf("Chain, from UTC(k) to this clock:\n");
+	json_array_foreach(chain, i, l) {
+		printf("  %lld. %-13s %s\n", (long long)json_integer_value(
+		    json_object_get(l, "link")), jstr(l, "type", "?"),
+		    jstr(l, "identity", "(none)"));
+		print_evidence(json_object_get(l, "evidence"));
+	}
+	printf("\nUncertainty budget (k=1 rows, combined in quadrature):\n");
+	printf("  %-4s %-12s %4s %10s  %s\n", "LINK", "ROW", "TYPE", "U",
+	    "ORIGIN");
+	rows = json_object_get(b, "rows");
+	json_array_foreach(rows, j, r) {
+		double u = json_number_value(json_object_get(r, "u_s"));
+
+		ss += u * u;
+		tsctl_format_seconds(u, v, sizeof(v));
+		printf("  %-4lld %-12s %4s %10s  %s\n", (long long)
+		    json_integer_value(json_object_get(r, "link")),
+		    jstr(r, "name", "?"), jstr(r, "type", "?"), v,
+		    jstr(r, "origin", ""));
+	}
+	tsctl_format_seconds(sqrt(ss), sum, sizeof(sum));
+	tsctl_format_seconds(json_number_value(json_object_get(b, "u_s")), v,
+	    sizeof(v));
+	printf("  combined: %s (published u: %s), U = %s (k=%g)\n", sum, v,
+	    cell_seconds(b, "U_s", big, sizeof(big)),
+	    json_number_value(json_object_get(b, "k")));
+	printf("\nMax error (hard bound; rows add up):\n");
+	json_array_foreach(json_object_get(m, "rows"), j, r) {
+		double s = json_number_value(json_object_get(r, "s"));
+
+		total += s;
+		tsctl_format_seconds(s, v, sizeof(v));
+		printf("  %-4lld %10s  %s\n", (long long)json_integer_value(
+		    json_object_get(r, "link")), v, jstr(r, "name", "?"));
+	}
+	tsctl_format_seconds(total, sum, sizeof(sum));
+	printf("  sum: %s (published max_error: %s)\n", sum,
+	    cell_seconds(m, "max_error_s", v, sizeof(v)));
+}
+
 /* One line: "expires 2026-06-28 (EXPIRED)", or why there is no table. */
 static void
 print_leap_summary(json_t *leap)
@@ -461,6 +538,8 @@ cmd_simple(struct tsctl *t, const char *cmd)
 		print_leap(json_object_get(msg, "data"));
 	else if (strcmp(cmd, "sources") == 0)
 		print_sources(json_object_get(msg, "data"));
+	else if (strcmp(cmd, "trace") == 0)
+		print_trace(json_object_get(msg, "data"));
 	else
 		print_version(json_object_get(msg, "data"));
 	free(raw);
@@ -574,7 +653,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "version") != 0 &&
 	    strcmp(cmd, "watch") != 0 && strcmp(cmd, "leap") != 0 &&
-	    strcmp(cmd, "sources") != 0) {
+	    strcmp(cmd, "sources") != 0 && strcmp(cmd, "trace") != 0) {
 		fprintf(stderr, "tsctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
