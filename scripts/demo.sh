@@ -1,9 +1,16 @@
 #!/bin/sh
 # The main job: install what is needed, build, and start tsyncd with the
 # shipped configuration (conf/tsyncd.yaml: observe-only, it never adjusts
-# this machine's clock), then show `tsctl status`. tsyncd keeps running in
-# the background; its log is build/tsyncd.log. Stop it with
-#   kill $(cat build/tsyncd.pid)
+# this machine's clock), then show `tsctl sources`, `status` and `trace`.
+#
+# The shipped file configures no source. So that tsyncd has a real peer
+# on a machine without network, the demo starts a lab NTP server -- chronyd
+# on 127.0.0.1:11123, `local stratum 1`, run with -x so that it never
+# touches the clock either -- and runs tsyncd with the shipped file whose
+# `sources: []` is replaced by that one server (build/demo.yaml).
+#
+# Both keep running in the background; logs in build/. Stop them with
+#   kill $(cat build/tsyncd.pid) $(cat build/lab/chronyd.pid)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -13,6 +20,8 @@ tsyncd=$build/src/tsyncd
 tsctl=$build/src/tsctl/tsctl
 conf=$top/conf/tsyncd.yaml
 sock=/run/tsyncd/tsyncd.sock
+lab=$build/lab
+lab_port=11123
 
 # A demo tsyncd from an earlier run is replaced, not duplicated.
 if [ -f "$build/tsyncd.pid" ] && kill "$(cat "$build/tsyncd.pid")" 2>/dev/null; then
@@ -20,6 +29,33 @@ if [ -f "$build/tsyncd.pid" ] && kill "$(cat "$build/tsyncd.pid")" 2>/dev/null; 
 	i=0; while [ -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 fi
 "$tsyncd" -t -f "$conf"
+
+# The lab NTP server, unless the shipped file already names sources.
+if grep -q '^sources: \[\]' "$conf"; then
+	mkdir -p "$lab"
+	if [ -f "$lab/chronyd.pid" ] && kill "$(cat "$lab/chronyd.pid")" 2>/dev/null; then
+		echo "demo: stopped the lab chronyd of an earlier run"
+		sleep 1
+	fi
+	cat >"$lab/chrony.conf" <<EOF
+# Lab NTP server for the tsync demo: serves this host's clock, never steers it.
+port $lab_port
+bindaddress 127.0.0.1
+local stratum 1
+allow 127.0.0.1
+cmdport 0
+driftfile $lab/chrony.drift
+pidfile $lab/chronyd.pid
+dumpdir $lab
+EOF
+	# -x: never adjust the clock; -u root: its files in $lab stay writable.
+	chronyd -x -u root -f "$lab/chrony.conf" -l "$lab/chronyd.log"
+	echo "demo: lab NTP server: chronyd on 127.0.0.1:$lab_port (-x: it never touches the clock)"
+	src="  - {name: lab, type: ntp, server: 127.0.0.1, port: $lab_port, poll: [0, 4], iburst: true}"
+	sed "s|^sources: \[\]|sources:\n$src|" "$conf" >"$build/demo.yaml"
+	conf=$build/demo.yaml
+	"$tsyncd" -t -f "$conf"
+fi
 nohup "$tsyncd" -n -f "$conf" >"$build/tsyncd.log" 2>&1 &
 echo $! >"$build/tsyncd.pid"
 i=0
@@ -33,5 +69,15 @@ until "$tsctl" --socket "$sock" version >/dev/null 2>&1; do
 	sleep 0.1
 done
 echo "demo: tsyncd is running (pid $(cat "$build/tsyncd.pid"), log $build/tsyncd.log)"
+if [ "$conf" != "$top/conf/tsyncd.yaml" ]; then
+	echo "demo: waiting 30 s for the first samples from the lab server..."
+	sleep 30
+	echo "demo: \$ tsctl sources"
+	"$tsctl" --socket "$sock" sources
+fi
 echo "demo: \$ tsctl status"
 "$tsctl" --socket "$sock" status
+if [ "$conf" != "$top/conf/tsyncd.yaml" ]; then
+	echo "demo: \$ tsctl trace"
+	"$tsctl" --socket "$sock" trace
+fi

@@ -4,7 +4,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libyaml-dev libjansson-dev check libssl-dev tzdata
       libsystemd-dev libcap-ng-dev systemd passwd prometheus
-      python3 strace clang"
+      python3 strace clang chrony"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (it calls apt-get)" >&2
 	exit 1
