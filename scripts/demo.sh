@@ -44,6 +44,7 @@ bindaddress 127.0.0.1
 local stratum 1
 allow 127.0.0.1
 cmdport 0
+bindcmdaddress /
 driftfile $lab/chrony.drift
 pidfile $lab/chronyd.pid
 dumpdir $lab

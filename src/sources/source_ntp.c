@@ -329,6 +329,11 @@ handle_reply(struct source *s, const uint8_t *buf, size_t len,
 	n->received++;
 	n->reach |= 1;
 	n->unanswered = 0;
+	/* A kiss says nothing about the server's clock: keep the last. */
+	if (c == NTP_CHECK_KOD) {
+		on_kod(s, &p, kiss);
+		return;
+	}
 	n->have_reply = true;
 	n->stratum = p.stratum;
 	n->refid = p.refid;
@@ -336,10 +341,6 @@ handle_reply(struct source *s, const uint8_t *buf, size_t len,
 	n->precision = p.precision;
 	n->root_delay_s = p.root_delay_s;
 	n->root_disp_s = p.root_dispersion_s;
-	if (c == NTP_CHECK_KOD) {
-		on_kod(s, &p, kiss);
-		return;
-	}
 	if (c == NTP_CHECK_UNSYNC) {
 		if (s->health != SOURCE_UNUSABLE)
 			source_emit(s, "source_unsynchronised", "%s: server %s "
