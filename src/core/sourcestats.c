@@ -30,6 +30,7 @@ struct point {
 	double	off_s;
 	double	u_s;		/* combined standard uncertainty as declared */
 	double	ua_s;		/* its random part: the Type A items, or all of u */
+	double	ub_s;		/* its Type B items combined */
 	double	hb_s;
 	double	delay_s;	/* < 0: none */
 };
@@ -417,15 +418,20 @@ refclock_outlier(struct sourcestats *sst, const struct sample *s)
 static void
 make_point(const struct sample *s, struct point *p)
 {
-	double ua2 = 0;
+	double ua2 = 0, ub2 = 0;
 	bool any_a = false;
 
 	for (int i = 0; i < s->budget.n; i++) {
-		if (s->budget.item[i].kind != BUDGET_TYPE_A)
+		double u2 = s->budget.item[i].u_s * s->budget.item[i].u_s;
+
+		if (s->budget.item[i].kind != BUDGET_TYPE_A) {
+			ub2 += u2;
 			continue;
-		ua2 += s->budget.item[i].u_s * s->budget.item[i].u_s;
+		}
+		ua2 += u2;
 		any_a = true;
 	}
+	p->ub_s = sqrt(ub2);
 	p->t_ns = s->mono_ns;
 	p->off_s = s->offset_s;
 	p->u_s = sample_u(s);
@@ -543,20 +549,45 @@ fold_smallest(struct budget *b)
 }
 
 /*
- * Systematic (Type B) items do not average down over the window: the
- * newest sample's are carried as they are. The sample's Type A items did
- * average down; what remains of them is the regression's standard error.
+ * Systematic (Type B) items do not average down over the window: they are
+ * the newest sample's rows, scaled so that their total is the regression-
+ * weighted mean of the window's samples' Type B totals. A packet source's
+ * Type B (delay/2 asymmetry) changes from packet to packet; taking the
+ * newest alone made u jump with each queueing delay and the selection's
+ * reference change every few seconds (seen with four NTP servers on
+ * loopback). The sample's Type A items did average down; what remains of
+ * them is the regression's standard error.
  */
+static double
+mean_type_b(const struct sourcestats *sst, const struct fit *f)
+{
+	double sw = 0, swu = 0;
+
+	for (int i = f->from; i < sst->n; i++) {
+		const struct point *p = pt_at(sst, i);
+		double w = weight(sst, p, f->min_delay_s, NULL);
+
+		sw += w;
+		swu += w * p->ub_s;
+	}
+	return sw > 0 ? swu / sw : 0;
+}
+
 static void
-fill_budget(const struct sourcestats *sst, struct sst_estimate *e)
+fill_budget(const struct sourcestats *sst, const struct fit *f,
+    struct sst_estimate *e)
 {
 	const struct budget *src = &sst->last_budget;
+	double last = pt_at(sst, sst->n - 1)->ub_s, scale = 1;
 
+	if (last > 0)
+		scale = mean_type_b(sst, f) / last;
 	budget_init(&e->budget);
 	for (int i = 0; i < src->n; i++)
 		if (src->item[i].kind == BUDGET_TYPE_B)
 			budget_add(&e->budget, src->item[i].name,
-			    src->item[i].u_s, BUDGET_TYPE_B, src->item[i].origin);
+			    src->item[i].u_s * scale, BUDGET_TYPE_B,
+			    src->item[i].origin);
 	if (e->budget.n == BUDGET_MAX_ITEMS)
 		fold_smallest(&e->budget);
 	budget_add(&e->budget, "statistics", e->offset_se_s, BUDGET_TYPE_A,
@@ -585,7 +616,7 @@ sst_get(const struct sourcestats *sst, int64_t now_mono_ns, double freq_bound,
 	}
 	out->jitter_s = sqrt(f.wrss / f.w);
 	hard_bound(sst, now_mono_ns, freq_bound, out);
-	fill_budget(sst, out);
+	fill_budget(sst, &f, out);
 	newest = pt_at(sst, sst->n - 1);
 	out->n_used = sst->n;
 	out->n_total = sst->accepted;

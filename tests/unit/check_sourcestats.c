@@ -737,6 +737,39 @@ START_TEST(budget_full_folds)
 END_TEST
 
 /*
+ * Type B rows follow the window, not the newest sample alone: with the
+ * asymmetry of alternate samples 10 us and 40 us (equal weights), the
+ * estimate's row is their mean whichever came last, so u does not jump
+ * with each packet.
+ */
+START_TEST(budget_type_b_is_window_mean)
+{
+	struct sourcestats *sst = mk_sst(SST_REFCLOCK);
+	struct sst_estimate e;
+	const struct budget_item *it;
+	struct sample s;
+	int64_t t = T0;
+
+	for (int i = 0; i < 16; i++, t += NS) {
+		mk(&s, t, 0, 1e-6, i % 2 ? 40e-6 : 10e-6, 1e-3, -1);
+		/* equal weights: same combined u for both kinds of sample */
+		s.budget.item[0].u_s = sqrt(50e-6 * 50e-6 -
+		    s.budget.item[1].u_s * s.budget.item[1].u_s);
+		ck_assert_int_eq(sst_add(sst, &s), 0);
+		ck_assert_int_eq(sst_get(sst, t, 0, &e), 0);
+		it = budget_find(&e.budget, "asymmetry");
+		ck_assert_ptr_nonnull(it);
+		if (i > 0)
+			ck_assert_double_eq_tol(it->u_s, 25e-6, 1e-6 +
+			    15e-6 / (i + 1));
+	}
+	ck_assert_double_eq_tol(it->u_s, 25e-6, 1e-9);
+	ck_assert_str_eq(it->origin, "test");
+	sst_destroy(sst);
+}
+END_TEST
+
+/*
  * sst_samples_since: the raw samples newer than an instant, oldest first,
  * with their offsets rewritten for clock adjustments and only their random
  * (Type A) uncertainty; rejected samples are not among them.
@@ -847,6 +880,7 @@ sourcestats_suite(void)
 	tcase_add_test(tc, clock_adjusted_closed_loop);
 	tcase_add_test(tc, budget_of_estimate);
 	tcase_add_test(tc, budget_full_folds);
+	tcase_add_test(tc, budget_type_b_is_window_mean);
 	tcase_add_test(tc, samples_since_raw_and_adjusted);
 	tcase_add_test(tc, samples_since_scaled_and_inflated);
 	suite_add_tcase(s, tc);
