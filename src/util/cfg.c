@@ -142,6 +142,10 @@ static int	set_host(const struct key *, void *, const char *, char *,
 		    size_t);
 static int	set_trace(const struct key *, void *, const char *, char *,
 		    size_t);
+static int	set_uds(const struct key *, void *, const char *, char *,
+		    size_t);
+static int	set_ifname(const struct key *, void *, const char *, char *,
+		    size_t);
 static int	parse_sources(struct parser *, const struct key *, void *);
 static int	parse_poll(struct parser *, const struct key *, void *);
 static int	apply_defaults(const struct section *, void *);
@@ -366,10 +370,17 @@ static const struct section privileges_section = { privileges_keys,
  * check_source_keys() refuses the others where they were written.
  */
 #define NTP		TYPE_BIT(CFG_SOURCE_NTP)
+#define PTP		TYPE_BIT(CFG_SOURCE_PTP)
+#define GNSS		TYPE_BIT(CFG_SOURCE_GNSS)
+#define SHM		TYPE_BIT(CFG_SOURCE_SHM)
+#define GPSD		TYPE_BIT(CFG_SOURCE_GPSD)
 enum {
 	SRC_NAME, SRC_TYPE, SRC_PREFER, SRC_REQUIRE, SRC_TRUST, SRC_NOSELECT,
 	SRC_TRACE, SRC_SERVER, SRC_PORT, SRC_POLL, SRC_IBURST, SRC_BURST,
-	SRC_MAXDELAY, SRC_ASYMMETRY,
+	SRC_MAXDELAY, SRC_ASYMMETRY, SRC_UDS, SRC_DOMAIN, SRC_INTERFACE,
+	SRC_PHC, SRC_FREE_RUNNING, SRC_DEVICE, SRC_BAUD, SRC_PPS,
+	SRC_SERIAL_DELAY, SRC_CABLE_DELAY, SRC_MIN_SATELLITES, SRC_ACCURACY,
+	SRC_UNIT,
 };
 static const struct key source_keys[] = {
 	[SRC_NAME] = { .name = "name", .set = set_source_name,
@@ -398,14 +409,14 @@ static const struct key source_keys[] = {
 	[SRC_SERVER] = { .name = "server", .set = set_host,
 	  .what = "a host name or an IPv4/IPv6 address",
 	  .off = offsetof(struct cfg_source, server), .flags = K_STR,
-	  .types = NTP, .help = "NTP server" },
+	  .types = NTP | GPSD, .help = "NTP server, or gpsd's host (127.0.0.1)" },
 	[SRC_PORT] = { .name = "port", .set = set_int, .what = W_INT,
 	  .off = offsetof(struct cfg_source, port), .min = 1, .max = 65535,
-	  .def = "123", .types = NTP, .help = "server's UDP port" },
+	  .types = NTP | GPSD, .help = "server's port (ntp 123, gpsd 2947)" },
 	[SRC_POLL] = { .name = "poll", .parse = parse_poll,
 	  .what = "[min, max] in log2 seconds, each -4 to 17",
 	  .off = offsetof(struct cfg_source, poll_min), .min = CFG_POLL_MIN,
-	  .max = CFG_POLL_MAX, .types = NTP,
+	  .max = CFG_POLL_MAX, .types = NTP | PTP,
 	  .help = "polling interval range, log2 s (default [6, 10])" },
 	[SRC_IBURST] = { .name = "iburst", .set = set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_source, iburst), .def = "false",
@@ -419,10 +430,65 @@ static const struct key source_keys[] = {
 	  .types = NTP, .help = "drop samples with a longer round trip" },
 	[SRC_ASYMMETRY] = { .name = "asymmetry", .set = set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source, asymmetry_ns),
-	  .min = 0, .max = 10 * NS_S, .types = NTP,
+	  .min = 0, .max = 10 * NS_S, .types = NTP | PTP,
 	  .help = "declared bound of path asymmetry (default: delay/2)" },
+	[SRC_UDS] = { .name = "uds", .set = set_uds,
+	  .what = "an absolute path of at most 107 bytes",
+	  .off = offsetof(struct cfg_source, uds), .flags = K_STR,
+	  .def = "/var/run/ptp4l", .types = PTP,
+	  .help = "ptp4l's management socket" },
+	[SRC_DOMAIN] = { .name = "domain", .set = set_int, .what = W_INT,
+	  .off = offsetof(struct cfg_source, domain), .min = 0, .max = 255,
+	  .def = "0", .types = PTP, .help = "PTP domainNumber" },
+	[SRC_INTERFACE] = { .name = "interface", .set = set_ifname,
+	  .what = "a network interface name (1-15 characters)",
+	  .off = offsetof(struct cfg_source, interface), .flags = K_STR,
+	  .excludes = "phc", .types = PTP,
+	  .help = "read the PHC of this interface" },
+	[SRC_PHC] = { .name = "phc", .set = set_path, .what = W_PATH,
+	  .off = offsetof(struct cfg_source, phc), .flags = K_STR,
+	  .excludes = "interface", .types = PTP,
+	  .help = "read this PHC (/dev/ptpN)" },
+	[SRC_FREE_RUNNING] = { .name = "free_running", .set = set_bool,
+	  .what = W_BOOL, .off = offsetof(struct cfg_source, free_running),
+	  .def = "false", .types = PTP,
+	  .help = "ptp4l runs free_running 1: UNCALIBRATED is usable" },
+	[SRC_DEVICE] = { .name = "device", .set = set_path, .what = W_PATH,
+	  .off = offsetof(struct cfg_source, device), .flags = K_STR,
+	  .types = GNSS, .help = "serial port of the receiver" },
+	[SRC_BAUD] = { .name = "baud", .set = set_int, .what = W_INT,
+	  .off = offsetof(struct cfg_source, baud), .min = 1200,
+	  .max = 921600, .def = "9600", .types = GNSS,
+	  .help = "serial speed, 8N1" },
+	[SRC_PPS] = { .name = "pps", .set = set_path, .what = W_PATH,
+	  .off = offsetof(struct cfg_source, pps), .flags = K_STR,
+	  .types = GNSS, .help = "PPS device (/dev/ppsN), assert edge" },
+	[SRC_SERIAL_DELAY] = { .name = "serial_delay", .set = set_duration,
+	  .what = W_DURATION, .off = offsetof(struct cfg_source,
+	  serial_delay_ns), .min = 0, .max = NS_S, .def = "0",
+	  .types = GNSS, .help = "NMEA alone: sentence end after the second" },
+	[SRC_CABLE_DELAY] = { .name = "cable_delay", .set = set_duration,
+	  .what = W_DURATION, .off = offsetof(struct cfg_source,
+	  cable_delay_ns), .min = 0, .max = NS_S / 1000, .def = "0",
+	  .types = GNSS, .help = "antenna cable and receiver delay" },
+	[SRC_MIN_SATELLITES] = { .name = "min_satellites", .set = set_int,
+	  .what = W_INT, .off = offsetof(struct cfg_source, min_satellites),
+	  .min = 0, .max = 99, .def = "4", .types = GNSS,
+	  .help = "fewer satellites used: no fix" },
+	[SRC_ACCURACY] = { .name = "accuracy", .set = set_duration,
+	  .what = W_DURATION, .off = offsetof(struct cfg_source, accuracy_ns),
+	  .min = 0, .max = 10 * NS_S, .flags = K_MIN_EXCL,
+	  .types = GNSS | SHM | GPSD,
+	  .help = "declared receiver accuracy, a half-width" },
+	[SRC_UNIT] = { .name = "unit", .set = set_int, .what = W_INT,
+	  .off = offsetof(struct cfg_source, unit), .min = 0, .max = 255,
+	  .def = "0", .types = SHM, .help = "shared-memory segment NTPn" },
 };
 #undef NTP
+#undef PTP
+#undef GNSS
+#undef SHM
+#undef GPSD
 
 /* Open: an unknown key is refused by check_source_keys(), after the type
  * is known (an unimplemented type is reported before any key of it). */
@@ -910,6 +976,29 @@ set_host(const struct key *k, void *base, const char *val, char *why,
 	return -1;
 }
 
+/* A Unix socket path: absolute, and short enough for sun_path. */
+static int
+set_uds(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	if (val[0] != '/' || strlen(val) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return bad_value(k, val, why, len);
+	return set_string(k, base, val, why, len);
+}
+
+/* IFNAMSIZ - 1 characters, none of them '/', ':' or white space. */
+static int
+set_ifname(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	size_t n = strlen(val);
+
+	if (n == 0 || n > 15 || strpbrk(val, "/: \t\n") != NULL ||
+	    strcmp(val, ".") == 0 || strcmp(val, "..") == 0)
+		return bad_value(k, val, why, len);
+	return set_string(k, base, val, why, len);
+}
+
 static int
 set_trace(const struct key *k, void *base, const char *val, char *why,
     size_t len)
@@ -1358,8 +1447,25 @@ check_source_keys(struct parser *p, struct cfg_source *s,
 	if (s->type == CFG_SOURCE_NTP && !(seen->bits & (1u << SRC_SERVER)))
 		return fail(p, start, "missing required key \"server\" (type "
 		    "ntp)");
+	if (s->type == CFG_SOURCE_GNSS && !(seen->bits & (1u << SRC_DEVICE)))
+		return fail(p, start, "missing required key \"device\" (type "
+		    "gnss)");
+	return 0;
+}
+
+/* Defaults that depend on the type, for keys not given. */
+static int
+type_defaults(struct cfg_source *s, const struct seen *seen)
+{
 	if (!(seen->bits & (1u << SRC_ASYMMETRY)))
 		s->asymmetry_ns = -1;
+	if (!(seen->bits & (1u << SRC_ACCURACY)))
+		s->accuracy_ns = -1;
+	if (!(seen->bits & (1u << SRC_PORT)))
+		s->port = s->type == CFG_SOURCE_GPSD ? 2947 : 123;
+	if (s->type == CFG_SOURCE_GPSD && s->server == NULL &&
+	    (s->server = strdup("127.0.0.1")) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -1428,6 +1534,8 @@ parse_source(struct parser *p, struct cfg *cfg)
 		return fail(p, NULL, "out of memory");
 	if (parse_mapping(p, &source_section, s, seen) < 0)
 		return -1;
+	if (type_defaults(s, seen) < 0)
+		return fail(p, NULL, "out of memory");
 	return check_unique_name(p, cfg, i, &seen->val[SRC_NAME]);
 }
 

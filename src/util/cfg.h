@@ -113,6 +113,23 @@ struct cfg_source {
 	bool			iburst, burst;
 	int64_t			maxdelay_ns;	/* default 3s: samples with more round-trip delay are dropped */
 	int64_t			asymmetry_ns;	/* declared bound of path asymmetry; -1: not declared (delay/2) */
+	/* ptp */
+	char			*uds;		/* ptp4l's management socket, default /var/run/ptp4l */
+	int			domain;		/* default 0 */
+	char			*interface;	/* the PHC of this interface; NULL: none */
+	char			*phc;		/* or this PHC device; both NULL: software timestamping */
+	bool			free_running;	/* ptp4l is only a measurement engine */
+	/* gnss */
+	char			*device;	/* serial port */
+	int			baud;		/* default 9600 */
+	char			*pps;		/* /dev/ppsN; NULL: NMEA alone */
+	int64_t			serial_delay_ns; /* NMEA end of sentence vs the second, default 0 */
+	int64_t			cable_delay_ns;	/* antenna cable and receiver, subtracted */
+	int			min_satellites;	/* default 4 */
+	/* gnss, shm, gpsd */
+	int64_t			accuracy_ns;	/* declared receiver accuracy (half-width); -1: type default */
+	/* shm */
+	int			unit;		/* NTP shared-memory segment NTPn, default 0 */
 };
 
 struct cfg {

@@ -715,7 +715,7 @@ static const struct {
 	{ "sources:\n  - {name: a, type: gnss}\n  - {name: b, type: ntp}\n",
 	  "bad.yaml:2:21: sources[0].type: source type \"gnss\" is not "
 	  "implemented in this version of tsyncd" },
-	{ "sources: [{name: a, type: shm, uds: {x: [1, 2]}, poll: [4, 6]}]",
+	{ "sources: [{name: a, type: shm, colour: {x: [1, 2]}, poll: [4, 6]}]",
 	  "bad.yaml:1:27: sources[0].type: source type \"shm\" is not "
 	  "implemented in this version of tsyncd" },
 	{ "sources: [{type: gpsd, name: a}]",
@@ -749,9 +749,17 @@ static const struct {
 	  "bad.yaml:1:11: sources[0]: missing required key \"server\" (type "
 	  "ntp)" },
 	{ "sources: [{name: a, type: ntp, server: x, uds: /run/ptp4l}]",
-	  "bad.yaml:1:43: sources[0].uds: unknown key (expected one of: name, "
-	  "type, prefer, require, trust, noselect, trace, server, port, poll, "
-	  "iburst, burst, maxdelay, asymmetry)" },
+	  "bad.yaml:1:43: sources[0].uds: does not apply to a source of type "
+	  "ntp" },
+	{ "sources: [{name: a, type: ntp, server: x, device: /dev/ttyS0}]",
+	  "bad.yaml:1:43: sources[0].device: does not apply to a source of "
+	  "type ntp" },
+	{ "sources: [{name: a, type: ntp, server: x, colour: red}]",
+	  "bad.yaml:1:43: sources[0].colour: unknown key (expected one of: "
+	  "name, type, prefer, require, trust, noselect, trace, server, port, "
+	  "poll, iburst, burst, maxdelay, asymmetry, uds, domain, interface, "
+	  "phc, free_running, device, baud, pps, serial_delay, cable_delay, "
+	  "min_satellites, accuracy, unit)" },
 	{ "sources: [{name: a, type: ntp, server: \"a b\"}]",
 	  "bad.yaml:1:40: sources[0].server: expected a host name or an "
 	  "IPv4/IPv6 address, got \"a b\"" },
