@@ -111,7 +111,9 @@ add_one(struct srcset *set, const struct cfg_source *c, struct source_env *env,
 
 	memset(&sp, 0, sizeof(sp));
 	sp.name = c->name;
-	sp.kind = SST_PACKET;
+	/* Round-trip sources filter on delay; reference clocks on the median. */
+	sp.kind = c->type == CFG_SOURCE_NTP || c->type == CFG_SOURCE_PTP ?
+	    SST_PACKET : SST_REFCLOCK;
 	sp.prefer = c->prefer;
 	sp.require = c->require;
 	sp.trust = c->trust;

@@ -1364,7 +1364,19 @@ parse_mapping(struct parser *p, const struct section *sec, void *base,
 static bool
 source_type_implemented(enum cfg_source_type t)
 {
-	return t == CFG_SOURCE_NTP;
+	switch (t) {
+	case CFG_SOURCE_NTP:
+		return true;
+	case CFG_SOURCE_PTP:
+		return false;
+	case CFG_SOURCE_GNSS:
+		return false;
+	case CFG_SOURCE_SHM:
+		return false;
+	case CFG_SOURCE_GPSD:
+		return false;
+	}
+	return false;
 }
 
 /* One poll exponent of "poll: [min, max]" (or "poll: 4" for both). */
