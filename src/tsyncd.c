@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -325,7 +326,17 @@ audit_tolerance(struct daemon *d, int64_t now, const struct engine_status *st)
 {
 	struct engine_estimate e;
 	bool have = engine_estimate(d->engine, now, &e) == 0;
+	double tol = tstime_to_s(d->cfg->tolerance.max_error_ns);
 
+	log_at(st->within_tolerance ? LL_NOTICE : LL_WARNING, "tolerance_crossed",
+	    json_pack("{s:b, s:f}", "within", st->within_tolerance,
+	    "tolerance_s", tol), "max_error %s the tolerance of %g s",
+	    st->within_tolerance ? "back within" : "beyond", tol);
+	if (d->ctl != NULL)
+		ctl_server_publish(d->ctl, "tolerance_crossed", json_pack("{s:b, "
+		    "s:o, s:f}", "within", st->within_tolerance, "max_error_s",
+		    real_or_null(have, have ? e.max_error_s : 0), "tolerance_s",
+		    tol));
 	audit_record(d, "tolerance", json_pack("{s:b, s:o, s:f, s:s}",
 	    "within", st->within_tolerance,
 	    "max_error_s", real_or_null(have, have ? e.max_error_s : 0),
@@ -591,6 +602,15 @@ status_json(void *arg)
 	    "daemon", "version", PACKAGE_VERSION, "pid", (int)getpid());
 }
 
+/* Admin "reload": the main loop reloads at its next turn, as for SIGHUP. */
+static json_t *
+reload_json(void *arg)
+{
+	(void)arg;
+	got_hup = 1;
+	return json_pack("{s:b}", "reloading", 1);
+}
+
 static json_t *
 sources_json(void *arg)
 {
@@ -695,7 +715,18 @@ ctl_limits_of(const struct cfg *cfg)
 	struct ctl_limits l = {
 		.max_clients = cfg->status.max_clients,
 		.idle_timeout_ns = cfg->status.idle_timeout_ns,
+		.admin_gid = -1,
 	};
+	const struct group *g;
+
+	if (cfg->status.admin_group[0] == '\0')
+		return l;
+	if ((g = getgrnam(cfg->status.admin_group)) != NULL)
+		l.admin_gid = (long)g->gr_gid;
+	else
+		log_warning("admin_group_unknown", "status.admin_group \"%s\" is "
+		    "not a group on this host: admin commands are for root only",
+		    cfg->status.admin_group);
 	return l;
 }
 
@@ -726,7 +757,8 @@ static int
 open_ctl(struct daemon *d, char *err, size_t errlen)
 {
 	struct ctl_handlers h = { .status = status_json, .leap = leap_json,
-	    .sources = sources_json, .trace = trace_json, .arg = d };
+	    .sources = sources_json, .trace = trace_json, .reload = reload_json,
+	    .arg = d };
 	struct ctl_limits limits = ctl_limits_of(d->cfg);
 
 	if (d->cfg->status.socket[0] == '\0') {

@@ -25,6 +25,7 @@ static const char *const cmd_names[] = {
 	[CTL_CMD_LEAP] = "leap",
 	[CTL_CMD_SOURCES] = "sources",
 	[CTL_CMD_TRACE] = "trace",
+	[CTL_CMD_RELOAD] = "reload",
 };
 
 #define NCMDS	(sizeof(cmd_names) / sizeof(cmd_names[0]))

@@ -24,6 +24,7 @@ enum ctl_cmd {
 	CTL_CMD_LEAP,
 	CTL_CMD_SOURCES,
 	CTL_CMD_TRACE,
+	CTL_CMD_RELOAD,		/* admin: root or status.admin_group */
 };
 
 /* Stable error codes, documented in tsctl(1) / tsyncd(8). */
@@ -34,6 +35,7 @@ enum ctl_cmd {
 #define CTL_ERR_TOO_LARGE	"request_too_large"
 #define CTL_ERR_TOO_MANY	"too_many_clients"
 #define CTL_ERR_INTERNAL	"internal_error"
+#define CTL_ERR_DENIED		"permission_denied"	/* admin command, peer not admin */
 
 struct ctl_request {
 	enum ctl_cmd	cmd;

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,6 +46,7 @@ struct client {
 	struct event		*timer;		/* idle, or close linger */
 	pid_t			pid;
 	uid_t			uid;
+	gid_t			gid;
 	bool			subscriber;
 	bool			closing;	/* free once output drains */
 };
@@ -242,6 +245,52 @@ send_data(struct client *c, json_t *(*fn)(void *), const char *what)
 	return queue_line(c, ctl_encode_reply(data));
 }
 
+/*
+ * Root, or a member of the admin group: the peer's primary group from
+ * SO_PEERCRED, or a supplementary group of its user in the group database
+ * (the kernel does not pass supplementary groups on a Unix socket).
+ */
+static bool
+peer_is_admin(const struct client *c)
+{
+	long admin = c->srv->limits.admin_gid;
+	struct passwd *pw;
+	gid_t groups[256];
+	int n = 256;
+
+	if (c->uid == 0)
+		return true;
+	if (admin < 0 || c->uid == (uid_t)-1)
+		return false;
+	if (c->gid == (gid_t)admin)
+		return true;
+	if ((pw = getpwuid(c->uid)) == NULL ||
+	    getgrouplist(pw->pw_name, c->gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == (gid_t)admin)
+			return true;
+	return false;
+}
+
+static int
+admin_reload(struct client *c)
+{
+	struct ctl_error err = { CTL_ERR_DENIED, "" };
+
+	if (!peer_is_admin(c)) {
+		snprintf(err.message, sizeof(err.message), "reload is for root "
+		    "and the status.admin_group; uid %ld is neither",
+		    (long)c->uid);
+		log_warning("ctl_denied", "control client pid %ld uid %ld: "
+		    "reload denied", (long)c->pid, (long)c->uid);
+		return reject(c, &err);
+	}
+	log_notice("ctl_reload", "reload requested by control client pid %ld "
+	    "uid %ld", (long)c->pid, (long)c->uid);
+	return send_data(c, c->srv->h.reload, "reload");
+}
+
 static int
 handle_request(struct client *c, const struct ctl_request *req)
 {
@@ -264,6 +313,8 @@ handle_request(struct client *c, const struct ctl_request *req)
 		return send_data(c, c->srv->h.sources, "sources");
 	case CTL_CMD_TRACE:
 		return send_data(c, c->srv->h.trace, "trace");
+	case CTL_CMD_RELOAD:
+		return admin_reload(c);
 	}
 	return 0;
 }
@@ -391,9 +442,11 @@ peer_cred(struct client *c, int fd)
 
 	c->pid = -1;
 	c->uid = (uid_t)-1;
+	c->gid = (gid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		c->pid = cred.pid;
 		c->uid = cred.uid;
+		c->gid = cred.gid;
 	}
 }
 

@@ -29,12 +29,15 @@ struct ctl_handlers {
 	json_t	*(*sources)(void *arg);
 	/* Returns a new reference: the "data" of a trace reply. */
 	json_t	*(*trace)(void *arg);
+	/* Admin "reload": schedule a configuration reload; the "data". */
+	json_t	*(*reload)(void *arg);
 	void	*arg;
 };
 
 struct ctl_limits {
 	int		max_clients;
 	int64_t		idle_timeout_ns;
+	long		admin_gid;	/* admin commands: root, or this group (-1: root only) */
 };
 
 /*

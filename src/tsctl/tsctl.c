@@ -1,7 +1,7 @@
 /*
  * tsctl.c - command-line client of tsyncd's control socket.
  *
- *   tsctl [--socket PATH] [--json] status | sources | trace | leap | version | watch
+ *   tsctl [--socket PATH] [--json] status | sources | trace | leap | version | watch | reload
  *   tsctl [--socket PATH] check [OPTIONS]     (tsctl_check.c)
  *   tsctl report [OPTIONS] [FILE...]          (tsctl_report.c)
  *   tsctl audit verify [FILE...]              (tsctl_audit.c)
@@ -60,7 +60,8 @@ usage(FILE *f)
 	    "  trace     the chain from UTC(k) to this clock, and the budget of u and max_error\n"
 	    "  leap      the leap-second table: hash, expiry, TAI-UTC, next leap\n"
 	    "  version   the daemon's and the protocol's versions\n"
-	    "  watch     print status changes as they happen (until interrupted)\n"
+	    "  watch     print status changes and events as they happen (until interrupted)\n"
+	    "  reload    reload the configuration (root or status.admin_group)\n"
 	    "  check [--max-error D] [--warning D] [--require-traceable]\n"
 	    "        [--require-state LIST]\n"
 	    "            monitoring-plugin check: one line, exit 0/1/2/3\n"
@@ -540,6 +541,8 @@ cmd_simple(struct tsctl *t, const char *cmd)
 		print_sources(json_object_get(msg, "data"));
 	else if (strcmp(cmd, "trace") == 0)
 		print_trace(json_object_get(msg, "data"));
+	else if (strcmp(cmd, "reload") == 0)
+		printf("reload requested\n");
 	else
 		print_version(json_object_get(msg, "data"));
 	free(raw);
@@ -570,9 +573,21 @@ cmd_watch(struct tsctl *t)
 		if (t->json) {
 			puts(raw);
 		} else {
-			printf("--- %s event\n", jstr(msg, "event", "?"));
-			if (strcmp(jstr(msg, "event", ""), "status") == 0)
-				print_status(json_object_get(msg, "data"));
+			json_t *data = json_object_get(msg, "data");
+			char *txt;
+
+			if (strcmp(jstr(msg, "event", ""), "status") == 0) {
+				printf("--- status event\n");
+				print_status(data);
+			} else if (json_is_string(json_object_get(data, "detail"))) {
+				printf("--- %s: %s\n", jstr(msg, "event", "?"),
+				    jstr(data, "detail", ""));
+			} else {
+				txt = json_dumps(data, JSON_COMPACT);
+				printf("--- %s: %s\n", jstr(msg, "event", "?"),
+				    txt != NULL ? txt : "");
+				free(txt);
+			}
 		}
 		free(raw);
 		json_decref(msg);
@@ -653,7 +668,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "version") != 0 &&
 	    strcmp(cmd, "watch") != 0 && strcmp(cmd, "leap") != 0 &&
-	    strcmp(cmd, "sources") != 0 && strcmp(cmd, "trace") != 0) {
+	    strcmp(cmd, "sources") != 0 && strcmp(cmd, "trace") != 0 &&
+	    strcmp(cmd, "reload") != 0) {
 		fprintf(stderr, "tsctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;

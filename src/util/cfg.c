@@ -142,6 +142,8 @@ static int	set_host(const struct key *, void *, const char *, char *,
 		    size_t);
 static int	set_trace(const struct key *, void *, const char *, char *,
 		    size_t);
+static int	set_group(const struct key *, void *, const char *, char *,
+		    size_t);
 static int	set_uds(const struct key *, void *, const char *, char *,
 		    size_t);
 static int	set_ifname(const struct key *, void *, const char *, char *,
@@ -306,6 +308,10 @@ static const struct key status_keys[] = {
 	  .off = offsetof(struct cfg_status, shm), .flags = K_STR,
 	  .def = "/run/tsyncd/clock",
 	  .help = "shared-memory clock page for libtsclock; read at start only" },
+	{ .name = "admin_group", .set = set_group,
+	  .what = "a group name, or \"\" for root only",
+	  .off = offsetof(struct cfg_status, admin_group), .flags = K_STR,
+	  .def = "", .help = "group allowed admin commands (reload) besides root" },
 };
 
 static const struct section status_section = { status_keys,
@@ -885,20 +891,34 @@ set_listen(const struct key *k, void *base, const char *val, char *why,
  * name can never be taken for an option or a number by getpwnam's peers.
  */
 static int
-set_user(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
+set_account(const struct key *k, void *base, const char *val, char *why,
+    size_t len, const char *kind)
 {
 	size_t n = strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_.-");
 	char q[QUOTE_LEN];
 
 	if (val[n] != '\0' || n > USER_NAME_MAX || val[0] == '-') {
-		snprintf(why, len, "invalid user name %s (1 to %d characters "
+		snprintf(why, len, "invalid %s name %s (1 to %d characters "
 		    "from A-Z a-z 0-9 _ . -, not starting with -; \"\" for "
-		    "none)", quote(val, q, sizeof(q)), USER_NAME_MAX);
+		    "none)", kind, quote(val, q, sizeof(q)), USER_NAME_MAX);
 		return -1;
 	}
 	return set_string(k, base, val, why, len);
+}
+
+static int
+set_user(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	return set_account(k, base, val, why, len, "user");
+}
+
+static int
+set_group(const struct key *k, void *base, const char *val, char *why,
+    size_t len)
+{
+	return set_account(k, base, val, why, len, "group");
 }
 
 /* A direct max_error replaces the preset it would contradict. */

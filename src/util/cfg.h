@@ -57,6 +57,7 @@ struct cfg_status {
 	int64_t		idle_timeout_ns; /* default 60s, 1s..1d */
 	char		*metrics;	/* "HOST:PORT" of the HTTP metrics endpoint; default "" (off) */
 	char		*shm;		/* shared-memory clock page; default /run/tsyncd/clock; "" disables */
+	char		*admin_group;	/* may send admin commands (reload) besides root; "" none */
 };
 
 enum cfg_log_format {

@@ -545,7 +545,7 @@ static const struct {
 	  "frequency_offset, initial_offset, noise, wander, seed)" },
 	{ "status: {Socket: /x}",
 	  "bad.yaml:1:10: status.Socket: unknown key (expected one of: "
-	  "socket, max_clients, idle_timeout, metrics, shm)" },
+	  "socket, max_clients, idle_timeout, metrics, shm, admin_group)" },
 	{ "status: {metrics: localhost:9469}",
 	  "bad.yaml:1:19: status.metrics: \"localhost:9469\": not a numeric "
 	  "IPv4 address (IPv6 goes in brackets); expected HOST:PORT like "

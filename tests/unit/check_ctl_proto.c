@@ -270,8 +270,8 @@ START_TEST(request_unknown_command)
 {
 	struct ctl_error err;
 
-	err = expect_error(LINE("{\"cmd\":\"reload\"}"), CTL_ERR_UNKNOWN_CMD);
-	ck_assert_str_eq(err.message, "unknown command \"reload\"");
+	err = expect_error(LINE("{\"cmd\":\"restart\"}"), CTL_ERR_UNKNOWN_CMD);
+	ck_assert_str_eq(err.message, "unknown command \"restart\"");
 	expect_error(LINE("{\"cmd\":\"STATUS\"}"), CTL_ERR_UNKNOWN_CMD);
 	expect_error(LINE("{\"cmd\":\"status \"}"), CTL_ERR_UNKNOWN_CMD);
 	expect_error(LINE("{\"cmd\":\"\"}"), CTL_ERR_UNKNOWN_CMD);
@@ -298,7 +298,7 @@ START_TEST(cmd_names)
 {
 	const enum ctl_cmd all[] = {
 		CTL_CMD_VERSION, CTL_CMD_STATUS, CTL_CMD_SUBSCRIBE,
-		CTL_CMD_LEAP,
+		CTL_CMD_LEAP, CTL_CMD_SOURCES, CTL_CMD_TRACE, CTL_CMD_RELOAD,
 	};
 	char buf[64];
 
@@ -306,6 +306,9 @@ START_TEST(cmd_names)
 	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_STATUS), "status");
 	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_SUBSCRIBE), "subscribe");
 	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_LEAP), "leap");
+	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_SOURCES), "sources");
+	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_TRACE), "trace");
+	ck_assert_str_eq(ctl_cmd_name(CTL_CMD_RELOAD), "reload");
 	ck_assert_str_eq(ctl_cmd_name((enum ctl_cmd)99), "?");
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		int n = snprintf(buf, sizeof(buf), "{\"cmd\":\"%s\"}",
