@@ -69,6 +69,7 @@ struct daemon {
 	int64_t			watchdog_ns;	/* 0: no WATCHDOG=1 */
 	int64_t			last_watchdog_ns;
 	struct clockwatch	watch;		/* steps by other processes */
+	int64_t			last_stats_ns;	/* last statistics record (log.interval) */
 	int			kernel_leap;	/* the leap flag we set: 0, +1, -1 */
 	bool			kernel_warned;	/* a failed status write was logged */
 };

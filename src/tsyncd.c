@@ -466,6 +466,56 @@ apply_action(struct daemon *d, int64_t now, const struct engine_action *act)
 	engine_applied(d->engine, now, act, ok);
 }
 
+/*
+ * Every log.interval, one "statistics" record: the estimate and each
+ * source's figures, for log pipelines (tsyncd(8), LOGGING).
+ */
+static void
+log_statistics(struct daemon *d, int64_t now, const struct engine_status *st)
+{
+	int64_t iv = d->cfg->log.interval_ns;
+	struct engine_estimate e;
+	json_t *f, *srcs, *src, *all;
+	size_t i;
+	bool have;
+
+	if (iv <= 0 || now - d->last_stats_ns < iv)
+		return;
+	d->last_stats_ns = now;
+	have = engine_estimate(d->engine, now, &e) == 0;
+	srcs = json_array();
+	all = srcset_json(d->sources, now);
+	json_array_foreach(json_object_get(all, "sources"), i, src)
+		json_array_append_new(srcs, json_pack("{s:O, s:O, s:O, s:O, s:O, "
+		    "s:O, s:O}", "name", json_object_get(src, "name"),
+		    "state", json_object_get(src, "state"),
+		    "offset_s", json_object_get(src, "offset_s"),
+		    "u_s", json_object_get(src, "u_s"),
+		    "max_error_s", json_object_get(src, "max_error_s"),
+		    "delay_s", json_object_get(src, "delay_s") != NULL ?
+		    json_object_get(src, "delay_s") : json_null(),
+		    "reach", json_object_get(src, "reach") != NULL ?
+		    json_object_get(src, "reach") : json_null()));
+	json_decref(all);
+	f = json_pack("{s:s, s:b, s:b, s:i, s:o, s:o, s:o, s:o}",
+	    "state", engine_state_name(st->state), "traceable", st->traceable,
+	    "within_tolerance", st->within_tolerance,
+	    "clock_class", st->clock_class,
+	    "offset_s", real_or_null(have, e.offset_s),
+	    "u_s", real_or_null(have, e.u_s),
+	    "max_error_s", real_or_null(have, e.max_error_s),
+	    "sources", srcs);
+	if (have)
+		log_at(LL_INFO, "statistics", f, "state %s, offset %+.3e s, u "
+		    "%.3e s, max_error %.3e s, %d sources",
+		    engine_state_name(st->state), e.offset_s, e.u_s,
+		    e.max_error_s, srcset_count(d->sources));
+	else
+		log_at(LL_INFO, "statistics", f, "state %s, no estimate, %d "
+		    "sources", engine_state_name(st->state),
+		    srcset_count(d->sources));
+}
+
 static void
 on_update(evutil_socket_t fd, short what, void *arg)
 {
@@ -491,6 +541,7 @@ on_update(evutil_socket_t fd, short what, void *arg)
 		audit_tolerance(d, now, &st);
 	}
 	audit_summary(d, now, &st);
+	log_statistics(d, now, &st);
 	leap_tick(d, now);
 	shm_update(d);
 }

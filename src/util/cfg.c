@@ -327,6 +327,10 @@ static const struct key log_keys[] = {
 	{ .name = "file", .set = set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_log, file), .flags = K_STR,
 	  .help = "append records here instead of stderr/syslog" },
+	{ .name = "interval", .set = set_duration, .what = W_DURATION,
+	  .off = offsetof(struct cfg_log, interval_ns), .min = 0,
+	  .max = 86400 * NS_S, .def = "60s",
+	  .help = "a statistics record this often; 0: none" },
 };
 
 static const struct section log_section = { log_keys, ARRAY_LEN(log_keys),

@@ -69,6 +69,7 @@ struct cfg_log {
 	int			level;	/* enum log_level, default info */
 	enum cfg_log_format	format;	/* default text */
 	char			*file;	/* NULL: stderr (foreground) or syslog */
+	int64_t			interval_ns; /* statistics record this often; 0: none; default 60s */
 };
 
 struct cfg_leap {

@@ -3,6 +3,7 @@
 SIGHUP, and detaching without -n (the parent reports start-up success or
 failure through its exit code)."""
 
+import datetime
 import json
 import os
 import re
@@ -83,6 +84,37 @@ def test_json_log_poll_backend(t):
     t.eq(new[-1]["event"], "stopping", "the last record is 'stopping'")
 
 
+def test_statistics_record(t):
+    """log.interval: one "statistics" record per interval with the estimate
+    fields (null before there is one) and a list of sources."""
+    sock = t.path("st.sock")
+    logfile = t.path("stats.jsonl")
+    cfg = T.base_config(sock).replace("  level: info\n", "  level: info\n"
+                                      "  format: json\n  file: %s\n  interval: 2s\n" % logfile)
+    d = T.Daemon(t, cfg, sock=sock, name="stats")
+    try:
+        d.start()
+        t.check(T.poll_until(lambda: len([r for r in records(logfile)
+                                          if r["event"] == "statistics"]) >= 3, 15),
+                "log.interval 2s: at least 3 statistics records within 15 s")
+        d.stop_and_check("stats ")
+    finally:
+        d.kill()
+    st = [r for r in records(logfile) if r["event"] == "statistics"]
+    r = st[-1] if st else {}
+    t.check(all(k in r for k in ("state", "traceable", "within_tolerance", "clock_class",
+                                 "offset_s", "u_s", "max_error_s", "sources")),
+            "a statistics record carries state, traceable, within_tolerance, clock_class, "
+            "offset_s, u_s, max_error_s and sources", repr(r))
+    t.check(r.get("state") == "unsynchronized" and r.get("offset_s") is None and
+            r.get("sources") == [], "without sources: unsynchronized, offset null, no sources",
+            repr(r))
+    ts = [datetime.datetime.strptime(r["ts"], "%Y-%m-%dT%H:%M:%S.%fZ") for r in st]
+    gaps = [(b - a).total_seconds() for a, b in zip(ts, ts[1:])]
+    t.check(gaps and min(gaps) >= 1.9, "one record per 2 s interval, not per 1 s update",
+            repr(gaps))
+
+
 def test_debug_flag(t):
     sock = t.path("d.sock")
     cfg = T.base_config(sock).replace("level: info", "level: error")
@@ -131,4 +163,4 @@ def test_detach(t):
 
 
 if __name__ == "__main__":
-    T.main([test_json_log_poll_backend, test_debug_flag, test_detach])
+    T.main([test_json_log_poll_backend, test_statistics_record, test_debug_flag, test_detach])
