@@ -682,12 +682,24 @@ metrics_sources(struct daemon *d, int64_t now, struct metrics_figures *f)
 {
 	struct engine_source_info si;
 	struct metrics_source *ms;
+	json_t *drv, *v;
 
 	for (int i = 0; i < engine_nsources(d->engine) &&
 	    f->nsources < METRICS_MAX_SOURCES; i++) {
 		if (engine_source_info(d->engine, i, now, &si) == -1)
 			continue;
 		ms = &f->source[f->nsources++];
+		ms->reach = -1;
+		if ((drv = srcset_source_json(d->sources, i, now)) != NULL) {
+			if (json_is_integer(v = json_object_get(drv, "reach")))
+				ms->reach = (int)json_integer_value(v);
+			if ((ms->have_delay = json_is_number(v =
+			    json_object_get(drv, "delay_s"))))
+				ms->delay_s = json_number_value(v);
+			ms->dropped = (unsigned long)json_integer_value(
+			    json_object_get(drv, "dropped"));
+			json_decref(drv);
+		}
 		snprintf(ms->name, sizeof(ms->name), "%s", si.name);
 		ms->state = si.state;
 		ms->usable = si.usable;

@@ -245,6 +245,23 @@ format_sources(struct out *o, const struct metrics_figures *f)
 				    f->source[i].name, NULL, NULL,
 				    src_figs[k].get(&f->source[i]));
 	}
+	family(o, "tsync_source_reach", GAUGE, NULL, "Reachability register: "
+	    "one bit per recent poll, 1 = answered (255 = the last 8).");
+	for (int i = 0; i < f->nsources; i++)
+		if (f->source[i].reach >= 0)
+			sample_l(o, "tsync_source_reach", "source",
+			    f->source[i].name, NULL, NULL, f->source[i].reach);
+	family(o, "tsync_source_delay_seconds", GAUGE, "seconds", "Round-trip "
+	    "delay of the source's last sample.");
+	for (int i = 0; i < f->nsources; i++)
+		if (f->source[i].have_delay)
+			sample_l(o, "tsync_source_delay_seconds", "source",
+			    f->source[i].name, NULL, NULL, f->source[i].delay_s);
+	family(o, "tsync_source_dropped_inputs", COUNTER, NULL, "Malformed, "
+	    "stale or forged inputs from the source, counted and dropped.");
+	for (int i = 0; i < f->nsources; i++)
+		sample_l(o, "tsync_source_dropped_inputs_total", "source",
+		    f->source[i].name, NULL, NULL, (double)f->source[i].dropped);
 	family(o, "tsync_source_samples", COUNTER, NULL, "Samples accepted "
 	    "from the source.");
 	for (int i = 0; i < f->nsources; i++)

@@ -47,6 +47,10 @@ struct metrics_source {
 	double		max_error_s;	/* hard bound */
 	double		age_s;		/* since the newest sample */
 	unsigned long	samples, rejected;
+	int		reach;		/* 8-bit register; -1: the type has none */
+	bool		have_delay;
+	double		delay_s;	/* round trip of the last sample */
+	unsigned long	dropped;	/* bad inputs counted and dropped */
 };
 
 /* What one scrape shows. Optional groups have a have_ flag. */

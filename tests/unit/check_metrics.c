@@ -170,6 +170,11 @@ START_TEST(sources)
 	F.source[0].rejected = 1;
 	snprintf(F.source[1].name, sizeof(F.source[1].name), "ntp1");
 	F.source[1].state = SEL_UNUSABLE;
+	F.source[0].reach = -1;		/* a reference clock has no register */
+	F.source[1].reach = 0376;
+	F.source[1].have_delay = true;
+	F.source[1].delay_s = 250e-6;
+	F.source[1].dropped = 3;
 	s = fmt(METRICS_OPENMETRICS);
 	has(s, "tsync_source_state{source=\"gps\",state=\"selected\"} 1\n");
 	has(s, "tsync_source_state{source=\"gps\",state=\"falseticker\"} 0\n");
@@ -181,6 +186,12 @@ START_TEST(sources)
 	has(s, "tsync_source_samples_total{source=\"gps\"} 10\n");
 	has(s, "tsync_source_rejected_samples_total{source=\"gps\"} 1\n");
 	has(s, "tsync_source_samples_total{source=\"ntp1\"} 0\n");
+	has(s, "tsync_source_reach{source=\"ntp1\"} 254\n");
+	hasnt(s, "tsync_source_reach{source=\"gps\"}");
+	has(s, "tsync_source_delay_seconds{source=\"ntp1\"} 0.00025\n");
+	hasnt(s, "tsync_source_delay_seconds{source=\"gps\"}");
+	has(s, "tsync_source_dropped_inputs_total{source=\"ntp1\"} 3\n");
+	has(s, "tsync_source_dropped_inputs_total{source=\"gps\"} 0\n");
 	free(s);
 }
 END_TEST
