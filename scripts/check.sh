@@ -4,7 +4,7 @@
 # the real binaries), and print one summary line "N passed, N failed".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/scripts/deps.sh"
+"$top/scripts/deps.sh" --tests
 build=${BUILD_DIR:-$top/build}
 BUILD_DIR=$build "$top/scripts/build.sh" --enable-werror "$@"
 cd "$build"

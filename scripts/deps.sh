@@ -1,10 +1,15 @@
 #!/bin/sh
 # Install the Debian 12 packages that build and test tsync. Run as root.
+# With --tests, also what only the test suite uses (a headless browser for
+# the HTML report check).
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libyaml-dev libjansson-dev check libssl-dev tzdata
       libsystemd-dev libcap-ng-dev systemd passwd prometheus
       python3 strace clang chrony"
+if [ "${1:-}" = "--tests" ]; then
+	PKGS="$PKGS chromium"
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (it calls apt-get)" >&2
 	exit 1

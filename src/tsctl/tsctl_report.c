@@ -889,7 +889,7 @@ write_html(const struct tsctl_report *r, FILE *out)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<title>tsync compliance report</title>\n<style>\n"
 	    "body{font-family:sans-serif;margin:2em;color:#222}\n"
-	    "pre{background:#f6f6f6;padding:1em;border:1px solid #ddd}\n"
+	    "pre{background:#f6f6f6;padding:1em;border:1px solid #ddd;overflow-x:auto}\n"
 	    "table{border-collapse:collapse}td,th{border:1px solid #ccc;"
 	    "padding:2px 8px;text-align:left}\n</style>\n</head>\n<body>\n"
 	    "<h1>tsync compliance report</h1>\n<table>\n", out);

@@ -158,18 +158,73 @@ def synthetic(path):
     c.close()
 
 
+def png_pixels(data):
+    """(width, height, rows of RGB tuples) of an 8-bit RGB or RGBA PNG, as
+    Chromium writes its screenshots; stdlib only."""
+    import struct
+    import zlib
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or ctype not in (2, 6):
+                raise T.CheckFailed("PNG type %d/%d not handled" % (depth, ctype))
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[i:i + 3]) for i in range(0, stride, bpp)])
+        prev = line
+    return w, h, rows
+
+
 def render(t, html):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         T.diag("chromium not installed: the HTML rendering check is skipped")
         return
     png = t.path("report.png")
+    # A closed network: no background connections, a fresh profile.
     r = T.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+               "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync",
+               "--user-data-dir=" + t.path("chromium-profile"),
                "--screenshot=%s" % png, "--window-size=1000,1200",
-               "file://" + html], timeout=60)
+               "file://" + html], timeout=90)
     ok = os.path.exists(png) and os.path.getsize(png) > 10000
     t.check(ok, "headless chromium renders the report to a non-trivial PNG",
             r.stderr[-2000:])
+    if ok:
+        # The SVG plot must have drawn something: many distinct colours in
+        # the picture, not a blank page with a few lines of text.
+        with open(png, "rb") as f:
+            data = f.read()
+        t.check(data[:8] == b"\x89PNG\r\n\x1a\n", "the screenshot is a PNG")
+        w, h, rows = png_pixels(data)
+        seen = set(px for row in rows for px in row)
+        near = lambda want: any(all(abs(px[i] - want[i]) <= 12 for i in range(3))
+                                for px in seen)
+        t.check(near((0x08, 0x51, 0x9c)), "the offset plot's line (#08519c) is drawn")
+        t.check(near((0x9e, 0xca, 0xe1)), "the offset plot's min..max band (#9ecae1) is drawn")
+        T.diag("report rendered: %dx%d, %d colours" % (w, h, len(seen)))
 
 
 def test_report_holdover(t):
