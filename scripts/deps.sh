@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libyaml-dev libjansson-dev check libssl-dev tzdata
-      libsystemd-dev libcap-ng-dev systemd passwd prometheus
+      libsystemd-dev libcap-ng-dev libseccomp-dev systemd passwd prometheus
       python3 strace clang chrony"
 if [ "${1:-}" = "--tests" ]; then
 	PKGS="$PKGS chromium"

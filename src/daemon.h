@@ -59,6 +59,7 @@ struct daemon {
 	struct shmclock		*shm;		/* NULL: status.shm is "" */
 	struct leap_state	leap;
 	bool			dropped;	/* switched to privileges.user */
+	bool			sandboxed;	/* seccomp allowlist installed */
 	bool			last_within;	/* within_tolerance at the last update */
 	struct summary		sum;
 	const char		*cfg_path;

@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "shmclock.h"
+#include "sandbox.h"
 #include "srcset.h"
 #include "daemon.h"
 #include "tsclock.h"
@@ -976,7 +977,16 @@ setup(struct daemon *d, char *err, size_t errlen)
 	    open_audit(d, err, errlen) == -1 ||
 	    open_metrics(d, err, errlen) == -1)
 		return -1;
-	return drop_privileges(d, err, errlen);
+	if (drop_privileges(d, err, errlen) < 0)
+		return -1;
+	if (!d->cfg->privileges.seccomp)
+		return 0;
+	if (sandbox_apply(err, errlen) < 0)
+		return -1;
+	d->sandboxed = true;
+	log_notice("seccomp_enabled", "system-call allowlist installed (%d "
+	    "calls allowed; others fail with EPERM)", sandbox_allowed_count());
+	return 0;
 }
 
 static void

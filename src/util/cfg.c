@@ -370,6 +370,9 @@ static const struct key privileges_keys[] = {
 	  .what = "a user name, or \"\" to stay the user tsyncd started as",
 	  .off = offsetof(struct cfg_privileges, user), .flags = K_STR,
 	  .def = "", .help = "switch to this user after start-up (as root)" },
+	{ .name = "seccomp", .set = set_bool, .what = W_BOOL,
+	  .off = offsetof(struct cfg_privileges, seccomp), .def = "false",
+	  .help = "system-call allowlist after start-up; read at start only" },
 };
 
 static const struct section privileges_section = { privileges_keys,

@@ -84,6 +84,7 @@ struct cfg_audit {
 
 struct cfg_privileges {
 	char		*user;		/* default "": stay the user tsyncd started as */
+	bool		seccomp;	/* install the system-call allowlist after start-up */
 };
 
 enum cfg_source_type {
