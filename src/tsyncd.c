@@ -66,13 +66,25 @@ notify_state(struct daemon *d)
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_hup;
 
+/* The loop, for the signal handler to break (see on_signal()). */
+static struct event_base *signal_base;
+
+/*
+ * Flags only, checked by main() after each turn of the loop. A
+ * termination also breaks the loop: libevent's loopbreak sets a flag the
+ * loop reads when the wait returns, and under syscall interposers such as
+ * clknetsim the 100 ms tick alone did not bring the loop back.
+ */
 static void
 on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		got_hup = 1;
-	else
-		got_term = sig;
+		return;
+	}
+	got_term = sig;
+	if (signal_base != NULL)
+		event_base_loopbreak(signal_base);
 }
 
 static int
@@ -517,6 +529,28 @@ log_statistics(struct daemon *d, int64_t now, const struct engine_status *st)
 		    srcset_count(d->sources));
 }
 
+/*
+ * At debug level, one "estimate" record per update with the clock's own
+ * reading: what a simulation (tests/simulation) compares with the truth,
+ * second by second, since it cannot reach the control socket.
+ */
+static void
+log_estimate(struct daemon *d, int64_t now, const struct engine_status *st)
+{
+	struct engine_estimate e;
+	int64_t real;
+
+	if (log_level < LL_DEBUG || engine_estimate(d->engine, now, &e) < 0 ||
+	    clock_read(d->clock, &real) < 0)
+		return;
+	log_at(LL_DEBUG, "estimate", json_pack("{s:I, s:I, s:s, s:f, s:f, s:f, "
+	    "s:f}", "real_ns", (json_int_t)real, "mono_ns", (json_int_t)now,
+	    "state", engine_state_name(st->state), "offset_s", e.offset_s,
+	    "u_s", e.u_s, "max_error_s", e.max_error_s, "max_error_rate",
+	    e.max_error_rate), "offset %+.3e s, u %.3e s, max_error %.3e s",
+	    e.offset_s, e.u_s, e.max_error_s);
+}
+
 static void
 on_update(evutil_socket_t fd, short what, void *arg)
 {
@@ -543,6 +577,7 @@ on_update(evutil_socket_t fd, short what, void *arg)
 	}
 	audit_summary(d, now, &st);
 	log_statistics(d, now, &st);
+	log_estimate(d, now, &st);
 	leap_tick(d, now);
 	shm_update(d);
 }
@@ -955,6 +990,7 @@ setup(struct daemon *d, char *err, size_t errlen)
 	event_config_free(ecfg);
 	if (d->base == NULL)
 		return snprintf(err, errlen, "cannot create the event loop"), -1;
+	signal_base = d->base;
 	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	if (d->tick == NULL || event_add(d->tick, &tv) == -1)
 		return snprintf(err, errlen, "cannot add the loop timer"), -1;
@@ -1009,6 +1045,7 @@ teardown(struct daemon *d)
 		event_free(d->update);
 	if (d->tick != NULL)
 		event_free(d->tick);
+	signal_base = NULL;
 	if (d->base != NULL)
 		event_base_free(d->base);
 	cfg_free(d->cfg);

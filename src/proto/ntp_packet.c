@@ -144,6 +144,8 @@ refid_ascii(uint32_t refid, char out[5])
 enum ntp_check
 ntp_check_reply(const struct ntp_packet *p, uint64_t cookie, char kiss[5])
 {
+	int prec;
+
 	if (kiss != NULL)
 		kiss[0] = '\0';
 	if (p->mode != MODE_SERVER)
@@ -160,9 +162,14 @@ ntp_check_reply(const struct ntp_packet *p, uint64_t cookie, char kiss[5])
 	if (p->leap == NTP_LEAP_UNSYNC || p->stratum == 0 ||
 	    p->stratum >= STRATUM_UNSYNC)
 		return NTP_CHECK_UNSYNC;
-	/* Signed difference: tx may sit just past an era rollover. */
+	/*
+	 * Signed difference: tx may sit just past an era rollover. Servers
+	 * fill the bits below their precision with noise (chronyd does), so
+	 * tx may read up to 2^precision before rx.
+	 */
+	prec = p->precision < -32 ? -32 : p->precision > 0 ? 0 : p->precision;
 	if (p->rx_ts == 0 || p->tx_ts == 0 ||
-	    (int64_t)(p->tx_ts - p->rx_ts) < 0)
+	    (int64_t)(p->tx_ts - p->rx_ts) < -((int64_t)1 << (32 + prec)))
 		return NTP_CHECK_BAD_TIMES;
 	if (!(p->root_delay_s <= MAX_ROOT_S) ||
 	    !(p->root_dispersion_s <= MAX_ROOT_S))

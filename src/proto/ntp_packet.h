@@ -60,7 +60,7 @@ enum ntp_check {
 	NTP_CHECK_BOGUS_ORIGIN,	/* origin != our cookie: stale, duplicate or forged */
 	NTP_CHECK_KOD,		/* stratum 0 with a kiss code: see kiss */
 	NTP_CHECK_UNSYNC,	/* leap 3, or stratum 16 or above */
-	NTP_CHECK_BAD_TIMES,	/* zero rx/tx timestamp, tx before rx, root delay/dispersion absurd (> 16 s) */
+	NTP_CHECK_BAD_TIMES,	/* zero rx/tx timestamp, tx before rx by more than the server's precision, root delay/dispersion absurd (> 16 s) */
 };
 
 /*

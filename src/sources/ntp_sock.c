@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -180,6 +181,15 @@ ntp_sock_open(struct ntp_sock *s, const struct sockaddr *peer,
 
 	s->fd = socket(peer->sa_family,
 	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Type flags are refused by some syscall interposers (clknetsim). */
+	if (s->fd < 0 && errno == EINVAL &&
+	    (s->fd = socket(peer->sa_family, SOCK_DGRAM, 0)) >= 0 &&
+	    (fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    fcntl(s->fd, F_SETFD, FD_CLOEXEC) < 0)) {
+		e = errno;
+		ntp_sock_close(s);
+		errno = e;
+	}
 	if (s->fd < 0) {
 		snprintf(err, errlen, "socket for %s: %s", name,
 		    strerror(errno));
@@ -202,6 +212,7 @@ ntp_sock_close(struct ntp_sock *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	s->stash_valid = false;
 }
 
 int
@@ -297,6 +308,14 @@ ntp_sock_recv(struct ntp_sock *s, void *buf, size_t len,
 	*from_peer = false;
 	if (s->fd < 0)
 		return -EBADF;
+	if (s->stash_valid) {
+		s->stash_valid = false;
+		n = (ssize_t)(s->stash_len < len ? s->stash_len : len);
+		memcpy(buf, s->stash, (size_t)n);
+		*rx = s->stash_rx;
+		*from_peer = s->stash_from_peer;
+		return n;
+	}
 	do
 		n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
@@ -313,14 +332,20 @@ ntp_sock_recv(struct ntp_sock *s, void *buf, size_t len,
 	return n;
 }
 
-/* Read one error-queue entry; -1 when the queue is empty (or on error). */
+/*
+ * Read one error-queue entry; -1 when the queue is empty (or on error),
+ * 1 when the read returned a normal datagram instead (stashed).
+ */
 static int
-errq_read(int fd, struct errq_entry *e)
+errq_read(struct ntp_sock *s, struct errq_entry *e)
 {
 	char data[ERRQ_DATA];
 	union cmsg_buf cbuf;
+	struct sockaddr_storage from;
 	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
 	struct msghdr msg = {
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 		.msg_control = cbuf.buf,
@@ -331,10 +356,22 @@ errq_read(int fd, struct errq_entry *e)
 
 	memset(e, 0, sizeof(*e));
 	do
-		n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		n = recvmsg(s->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
+	if (!(msg.msg_flags & MSG_ERRQUEUE)) {
+		if (!rx_stamp(s, &msg, &s->stash_rx)) {
+			clock_gettime(CLOCK_REALTIME, &s->stash_rx.ts);
+			s->stash_rx.mode = NTP_TS_USER;
+		}
+		s->stash_len = (size_t)n < sizeof(s->stash) ? (size_t)n :
+		    sizeof(s->stash);
+		memcpy(s->stash, data, s->stash_len);
+		s->stash_from_peer = is_peer(s, &from, msg.msg_namelen);
+		s->stash_valid = true;
+		return 1;
+	}
 
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET &&
@@ -388,7 +425,8 @@ ntp_sock_tx_stamp(struct ntp_sock *s, struct ntp_stamp *tx)
 	 * Drain it all, or poll() keeps reporting POLLERR; the stamp is kept
 	 * for the caller that asks again once the reply is in.
 	 */
-	for (int i = 0; i < ERRQ_MAX && errq_read(s->fd, &e) == 0; i++) {
+	for (int i = 0; i < ERRQ_MAX && !s->stash_valid &&
+	    errq_read(s, &e) == 0; i++) {
 		if (!e.have_ee)
 			continue;
 		switch (e.ee.ee_origin) {

@@ -38,6 +38,16 @@ struct ntp_sock {
 	int			last_icmp_errno; /* last ICMP error drained from the error queue, 0 if none */
 	struct ntp_stamp	last_tx;	/* kernel/hardware stamp of the last send, once read */
 	bool			last_tx_valid;	/* last_tx belongs to the last send */
+	/*
+	 * A normal datagram that an error-queue read returned (clknetsim
+	 * does that when the error queue is empty; Linux never does): kept
+	 * for the next ntp_sock_recv().
+	 */
+	bool			stash_valid;
+	unsigned char		stash[256];
+	size_t			stash_len;
+	struct ntp_stamp	stash_rx;
+	bool			stash_from_peer;
 };
 
 /*

@@ -440,8 +440,13 @@ START_TEST(check_bad_times)
 	set_tx(0);
 	check_is(NTP_CHECK_BAD_TIMES);
 	setup();
-	set_tx(((uint64_t)NTP_NOW_S << 32 | 0x40000000) - 1);	/* rx - 1 */
+	/* precision -23: 2^-23 s = 512 units of 2^-32 s of slack */
+	set_tx(((uint64_t)NTP_NOW_S << 32 | 0x40000000) - 513);	/* rx - 513 */
 	check_is(NTP_CHECK_BAD_TIMES);
+	set_tx(((uint64_t)NTP_NOW_S << 32 | 0x40000000) - 512);	/* rx - 2^prec */
+	check_is(NTP_CHECK_OK);
+	set_tx(((uint64_t)NTP_NOW_S << 32 | 0x40000000) - 1);	/* rx - 1 */
+	check_is(NTP_CHECK_OK);
 	set_tx((uint64_t)NTP_NOW_S << 32 | 0x40000000);		/* == rx */
 	check_is(NTP_CHECK_OK);
 }
