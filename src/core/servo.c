@@ -36,6 +36,16 @@
 /* An innovation beyond OUTLIER_K sigma is not used; OUTLIER_N in a row reset. */
 #define OUTLIER_K	10.0
 #define OUTLIER_N	3
+/*
+ * RUN_N innovations in a row of one sign (probability 2^-(RUN_N-1) when
+ * the model holds) mean the filter's frequency is off and it is too sure
+ * of it: Pyy and Pxx are widened to what the run shows (inflate_on_run).
+ */
+#define RUN_N		10
+#define RUN_Z		3.0
+/* ... over at least this long: faster runs are short-term noise the
+ * frequency is not to chase (a 1 s reference's correlated jitter). */
+#define RUN_SPAN_S	300.0
 #define TAU_FLOOR_S	1.0
 #define TAU_MAX_S	1e5
 
@@ -56,6 +66,10 @@ struct servo {
 	int		fail_run;	/* consecutive updates failing it */
 	int		outlier_run;
 	int		steps;
+	int		sign_run;	/* innovations of one sign in a row (signed count) */
+	double		run_sum;	/* their sum, s */
+	double		run_var;	/* the sum of their predicted variances, s^2 */
+	int64_t		run_t0;		/* the first one's instant */
 };
 
 void
@@ -124,6 +138,9 @@ servo_reset(struct servo *s)
 	s->good_run = 0;
 	s->fail_run = 0;
 	s->outlier_run = 0;
+	s->sign_run = 0;
+	s->run_sum = 0;
+	s->run_var = 0;
 }
 
 /* Time update over dt seconds under the applied frequency u. */
@@ -260,6 +277,48 @@ init_state(struct servo *s, int64_t mono_ns, double z, double r)
 }
 
 /*
+ * A run of RUN_N same-signed innovations: the phase has been walking away
+ * from the filter's x at about mean/span, a frequency error the filter
+ * rules out (seen under clknetsim, WAN, poll 64 s: a 0.6 ppm error held
+ * for hours because a few early noisy samples made Pyy tiny). Widen Pyy
+ * to that rate squared and Pxx to the mean squared, so that the next
+ * samples move x and y; a model that holds rarely triggers it.
+ */
+static void
+inflate_on_run(struct servo *s, int64_t mono_ns, double innov, double var)
+{
+	int sign = innov > 0 ? 1 : innov < 0 ? -1 : 0;
+	double mean, span, rate;
+
+	if (sign == 0 || (s->sign_run > 0) != (sign > 0) || s->sign_run == 0) {
+		s->sign_run = sign;
+		s->run_sum = innov;
+		s->run_var = var;
+		s->run_t0 = mono_ns;
+		return;
+	}
+	s->sign_run += sign;
+	s->run_sum += innov;
+	s->run_var += var;
+	/* ... and their sum far outside what the filter predicts (RUN_Z). */
+	if (abs(s->sign_run) < RUN_N ||
+	    fabs(s->run_sum) < RUN_Z * sqrt(s->run_var))
+		return;
+	mean = s->run_sum / abs(s->sign_run);
+	span = (double)(mono_ns - s->run_t0) / NS_PER_S;
+	if (span < RUN_SPAN_S)
+		return;
+	rate = fabs(mean) / span * 2;
+	if (rate * rate > s->k.pyy)
+		s->k.pyy = rate * rate;
+	if (mean * mean > s->k.pxx)
+		s->k.pxx = mean * mean;
+	s->k.pxy = 0;
+	s->sign_run = 0;
+	s->run_sum = 0;
+}
+
+/*
  * Predict to mono_ns and fuse z unless the innovation is wildly
  * inconsistent; OUTLIER_N of those in a row mean the model is wrong
  * (someone stepped the clock, the reference jumped): start again from z.
@@ -278,6 +337,8 @@ filter_step(struct servo *s, int64_t mono_ns, double z, double r,
 	out->innov_u = sqrt(s->k.pxx + r);
 	if (fabs(out->innov_s) <= OUTLIER_K * out->innov_u) {
 		s->outlier_run = 0;
+		inflate_on_run(s, mono_ns, out->innov_s,
+		    out->innov_u * out->innov_u);
 		update(&s->k, out->innov_s, r);
 		update_lock(s);
 	} else if (++s->outlier_run >= OUTLIER_N) {
