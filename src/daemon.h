@@ -42,6 +42,7 @@ struct leap_state {
 	int			validity;	/* enum leapfile_validity or above */
 	int64_t			checked_mono_ns;
 	int64_t			warned_mono_ns;	/* last expiring/expired message */
+	bool			disagree;	/* sources contradict the table (leap_votes) */
 };
 
 struct daemon {

@@ -5,38 +5,23 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <math.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <linux/capability.h>
-
-#include <event2/event.h>
 #include <jansson.h>
 
 #include "audit.h"
 #include "cfg.h"
 #include "clock.h"
 #include "ctl_server.h"
-#include "engine.h"
+#include "daemon.h"
 #include "leapfile.h"
 #include "log.h"
-#include "metrics.h"
-#include "notify.h"
-#include "privdrop.h"
-#include "shmclock.h"
-#include "tsclock.h"
+#include "srcset.h"
 #include "tstime.h"
-#include "daemon.h"
 
 /* ------------------------------------------------------------ leap */
 
@@ -113,6 +98,71 @@ leap_next_json(const struct leap_table *t, int64_t now_s)
 }
 
 /* The "leap" object of status and of the leap command. */
+/* ------------------------------------------------------------ votes */
+
+#define MAX_VOTES	32
+
+static const char *
+leap_word(enum sample_leap l)
+{
+	switch (l) {
+	case SAMPLE_LEAP_NONE: return "none";
+	case SAMPLE_LEAP_INSERT: return "insert";
+	case SAMPLE_LEAP_DELETE: return "delete";
+	default: return "unknown";
+	}
+}
+
+/*
+ * What the table says a source should announce now. Servers announce a
+ * leap for up to the month before it (NTP LI), some only on the day: an
+ * announcement of the leap at the end of this month agrees, and so does
+ * silence before its last day; an announcement with no leap due this
+ * month, silence on the leap day itself, or the wrong direction do not.
+ */
+static bool
+vote_agrees(const struct leap_table *t, int64_t now_s, enum sample_leap v)
+{
+	struct tm a, b;
+	time_t tn = (time_t)now_s, tl;
+	int64_t when;
+	int delta;
+	bool due, today;
+
+	if (v == SAMPLE_LEAP_UNKNOWN)
+		return true;
+	if (leapfile_next(t, now_s, &when, &delta) != 1)
+		return v == SAMPLE_LEAP_NONE;
+	tl = (time_t)(when - 86400);		/* the leap day */
+	gmtime_r(&tn, &a);
+	gmtime_r(&tl, &b);
+	due = a.tm_year == b.tm_year && a.tm_mon == b.tm_mon;
+	today = due && a.tm_mday == b.tm_mday;
+	if (v == SAMPLE_LEAP_NONE)
+		return !today;
+	return due && (v == SAMPLE_LEAP_INSERT) == (delta > 0);
+}
+
+/* The sources' votes; sets *disagree when one contradicts the table. */
+static json_t *
+votes_json(struct daemon *d, int64_t now_s, bool use, bool *disagree)
+{
+	struct srcset_leap_vote v[MAX_VOTES];
+	int n = srcset_leap_votes(d->sources, daemon_mono_ns(), v, MAX_VOTES);
+	json_t *arr = json_array();
+
+	*disagree = false;
+	for (int i = 0; i < n; i++) {
+		bool ok = !use || vote_agrees(&d->leap.t, now_s, v[i].leap);
+
+		*disagree |= !ok;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:f, s:b}",
+		    "source", v[i].name, "announces", leap_word(v[i].leap),
+		    "age_s", v[i].age_s, "agrees", ok));
+	}
+	return arr;
+}
+
 json_t *
 leap_json(void *arg)
 {
@@ -122,9 +172,13 @@ leap_json(void *arg)
 	bool use = leap_usable(l) && leap_now_s(d, &now_s) == 0;
 	char expires[40], updated[40];
 
+	bool disagree;
+	json_t *votes = votes_json(d, now_s, use, &disagree);
+
 	leap_date(l->t.expires_unix_s, false, expires, sizeof(expires));
 	leap_date(l->t.updated_unix_s, false, updated, sizeof(updated));
-	return json_pack("{s:s, s:b, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?}",
+	return json_pack("{s:s, s:b, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?, s:o, "
+	    "s:s}",
 	    "file", d->cfg->leap.file,
 	    "valid", l->loaded && l->t.hash_ok,
 	    "expires", l->loaded && expires[0] ? expires : NULL,
@@ -136,7 +190,10 @@ leap_json(void *arg)
 	    "tai_offset_s", use ?
 	    json_integer(leapfile_tai_offset(&l->t, now_s)) : json_null(),
 	    "next_leap", use ? leap_next_json(&l->t, now_s) : json_null(),
-	    "error", l->error[0] != '\0' ? l->error : NULL);
+	    "error", l->error[0] != '\0' ? l->error : NULL,
+	    "sources", votes,
+	    "agreement", json_array_size(votes) == 0 ? "no votes" : !use ?
+	    "no table" : disagree ? "disagree" : "agree");
 }
 
 static void
@@ -177,6 +234,33 @@ leap_warn(struct daemon *d, int validity, int64_t now_s)
  * Validity now. Expiring and expired are said at once on a change (and
  * at every load), then at most daily; a change is an audit record.
  */
+/* Say so when the sources start or stop contradicting the table. */
+static void
+leap_compare(struct daemon *d, int64_t now_s, bool use)
+{
+	bool disagree;
+	json_t *votes = votes_json(d, now_s, use, &disagree);
+	char *txt;
+
+	if (disagree != d->leap.disagree) {
+		d->leap.disagree = disagree;
+		txt = json_dumps(votes, JSON_COMPACT);
+		if (disagree)
+			log_warning("leap_disagreement", "sources' leap "
+			    "announcements contradict the leap-second table: %s",
+			    txt != NULL ? txt : "?");
+		else
+			log_notice("leap_agreement", "sources' leap announcements "
+			    "agree with the leap-second table again");
+		if (d->ctl != NULL)
+			ctl_server_publish(d->ctl, disagree ? "leap_disagreement" :
+			    "leap_agreement", json_pack("{s:O}", "sources", votes));
+		leap_audit(d, disagree ? "disagreement" : "agreement");
+		free(txt);
+	}
+	json_decref(votes);
+}
+
 static void
 leap_check(struct daemon *d, int64_t now_mono, bool loading)
 {
@@ -246,11 +330,18 @@ leap_load(struct daemon *d)
 	leap_check(d, daemon_mono_ns(), true);
 }
 
-/* From the update timer: re-check the validity once a minute. */
+/*
+ * From the update timer: re-check the validity once a minute, and the
+ * sources' announcements against the table at every update.
+ */
 void
 leap_tick(struct daemon *d, int64_t now_mono)
 {
+	int64_t now_s;
+
 	if (now_mono - d->leap.checked_mono_ns >= LEAP_CHECK_INTERVAL_NS)
 		leap_check(d, now_mono, false);
+	if (leap_now_s(d, &now_s) == 0)
+		leap_compare(d, now_s, leap_usable(&d->leap));
 }
 

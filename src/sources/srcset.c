@@ -28,6 +28,10 @@ struct srcset {
 	int			n;
 	struct source		*src[ENGINE_MAX_SOURCES];
 	int			id[ENGINE_MAX_SOURCES];	/* engine ids */
+	double			timeout_s[ENGINE_MAX_SOURCES];
+	bool			have_leap[ENGINE_MAX_SOURCES];
+	enum sample_leap	leap[ENGINE_MAX_SOURCES];
+	int64_t			leap_mono_ns[ENGINE_MAX_SOURCES];
 };
 
 /* ------------------------------------------------------------ env */
@@ -37,6 +41,13 @@ on_sample(void *arg, int id, const struct sample *s)
 {
 	struct srcset *set = arg;
 
+	for (int i = 0; i < set->n; i++) {
+		if (set->id[i] != id)
+			continue;
+		set->have_leap[i] = true;
+		set->leap[i] = s->leap;
+		set->leap_mono_ns[i] = s->mono_ns;
+	}
 	if (engine_sample(set->engine, id, s) < 0)
 		log_rl(LL_WARNING, "sample_invalid", NULL, "source %d: invalid "
 		    "sample dropped", id);
@@ -125,10 +136,13 @@ add_one(struct srcset *set, const struct cfg_source *c, struct source_env *env,
 		    "%d sources)", c->name, ENGINE_MAX_SOURCES);
 		return -1;
 	}
+	/* Before the driver starts: it may deliver a sample at once. */
+	set->id[set->n] = id;
+	set->timeout_s[set->n] = sp.timeout_s;
 	set->src[set->n] = source_create(c, id, env, err, errlen);
 	if (set->src[set->n] == NULL)
 		return -1;
-	set->id[set->n++] = id;
+	set->n++;
 	return 0;
 }
 
@@ -307,6 +321,26 @@ srcset_source_json(const struct srcset *set, int engine_id, int64_t now)
 		if (set->id[i] == engine_id)
 			return one_json(set, i, now);
 	return NULL;
+}
+
+int
+srcset_leap_votes(const struct srcset *set, int64_t now, struct srcset_leap_vote *out,
+    int max)
+{
+	int k = 0;
+
+	for (int i = 0; set != NULL && i < set->n && k < max; i++) {
+		double age = (double)(now - set->leap_mono_ns[i]) * 1e-9;
+
+		if (!set->have_leap[i] || age > set->timeout_s[i])
+			continue;
+		snprintf(out[k].name, sizeof(out[k].name), "%s",
+		    source_name(set->src[i]));
+		out[k].leap = set->leap[i];
+		out[k].age_s = age;
+		k++;
+	}
+	return k;
 }
 
 unsigned long

@@ -15,6 +15,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "sample.h"
+
 struct cfg;
 struct engine;
 struct srcset;
@@ -48,6 +50,16 @@ json_t	*srcset_json(const struct srcset *set, int64_t now_mono_ns);
 /* One source's entry of srcset_json() by engine id; NULL if unknown. */
 json_t	*srcset_source_json(const struct srcset *set, int engine_id,
 	    int64_t now_mono_ns);
+/* A source's leap announcement (NTP LI, PTP leap59/61, ...). */
+struct srcset_leap_vote {
+	char		name[40];
+	enum sample_leap leap;
+	double		age_s;		/* of the sample that carried it */
+};
+
+/* The votes of sources heard from within their timeout; returns how many. */
+int	srcset_leap_votes(const struct srcset *set, int64_t now_mono_ns,
+	    struct srcset_leap_vote *out, int max);
 /* Bad inputs dropped by every source since start. */
 unsigned long srcset_dropped(const struct srcset *set);
 int	srcset_count(const struct srcset *set);

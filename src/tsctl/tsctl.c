@@ -261,6 +261,20 @@ format_expiry(json_t *leap, char *buf, size_t len)
 		    strcmp(validity, "expiring") == 0 ? "EXPIRING, " : "", days);
 }
 
+/* The sources' announcements and whether they agree with the table. */
+static void
+print_leap_votes(json_t *leap)
+{
+	json_t *v;
+	size_t i;
+
+	ROW("Sources", "%s", jstr(leap, "agreement", "-"));
+	json_array_foreach(json_object_get(leap, "sources"), i, v)
+		printf("  %-16s announces %s%s\n", jstr(v, "source", "?"),
+		    jstr(v, "announces", "?"), json_is_true(json_object_get(v,
+		    "agrees")) ? "" : "  (CONTRADICTS THE TABLE)");
+}
+
 static void
 print_leap(json_t *leap)
 {
@@ -291,6 +305,7 @@ print_leap(json_t *leap)
 	else
 		ROW("Next leap", "%s", json_is_integer(tai) ?
 		    "none announced" : "unknown");
+	print_leap_votes(leap);
 }
 
 /* A seconds figure for a table cell, "-" when absent. */

@@ -283,6 +283,46 @@ def test_sighup_switch(t):
         d.stop_and_check("SIGHUP: ")
 
 
+def test_source_votes(t):
+    """Sources' leap announcements against the table (tsctl leap, event
+    leap_disagreement). The 2025b fixture announces no leap after 2017, so
+    at any date a server with LI=1 contradicts it and one with LI=0 agrees."""
+    import labpeers
+    ports = {}
+    for name, li in (("liar", 1), ("quiet", 0)):
+        ports[name] = labpeers.free_udp_port()
+        labpeers.start_testserver(ports[name], "--leap", li, tmpdir=t.path("ntp-" + name),
+                                  name="ntp_" + name)
+    sock = t.path("votes.sock")
+    extra = ("leap:\n  file: %s\nsources:\n" % FIX_2025B + "".join(
+        "  - {name: %s, type: ntp, server: 127.0.0.1, port: %d, poll: 0, iburst: true}\n"
+        % (n, p) for n, p in sorted(ports.items())))
+    d = T.Daemon(t, T.base_config(sock, extra=extra, audit_file=t.path("votes.audit")),
+                 sock=sock, name="votes").start()
+    try:
+        def votes():
+            rc, rep, _ = leap_reply(d)
+            return rep["data"] if rc == 0 and rep else {}
+        t.check(T.poll_until(lambda: len(votes().get("sources", [])) == 2, 15),
+                "votes: both sources' announcements are shown", repr(votes()))
+        v = votes()
+        by = {s["source"]: s for s in v.get("sources", [])}
+        t.eq(by.get("liar", {}).get("announces"), "insert", "votes: LI=1 reads as insert")
+        t.eq(by.get("liar", {}).get("agrees"), False, "votes: insert contradicts the table")
+        t.eq(by.get("quiet", {}).get("announces"), "none", "votes: LI=0 reads as none")
+        t.eq(by.get("quiet", {}).get("agrees"), True, "votes: none agrees with the table")
+        t.eq(v.get("agreement"), "disagree", "votes: agreement is disagree")
+        t.check(d.wait_log("leap_disagreement", timeout=5),
+                "votes: leap_disagreement is logged", d.log_tail())
+        r = T.run_tsctl(["--socket", sock, "leap"])
+        t.contains(r.stdout, "liar             announces insert  (CONTRADICTS THE TABLE)",
+                   "votes: tsctl leap flags the contradicting source")
+        t.check(T.poll_until(lambda: '"disagreement"' in open(t.path("votes.audit")).read(), 5),
+                "votes: the disagreement is in the audit log")
+    finally:
+        d.stop_and_check("votes: ")
+
+
 if __name__ == "__main__":
     T.main([test_system_file, test_expired_fixture, test_future_fixture, test_bad_hash,
-            test_missing_file, test_sighup_switch])
+            test_missing_file, test_sighup_switch, test_source_votes])
