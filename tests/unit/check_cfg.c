@@ -499,7 +499,7 @@ static const struct {
 	  "summary_interval, keep)" },
 	{ "privileges: {group: tsync}",
 	  "bad.yaml:1:14: privileges.group: unknown key (expected one of: "
-	  "user)" },
+	  "user, seccomp)" },
 	{ "audit: {file: audit.log}",
 	  "bad.yaml:1:15: audit.file: expected an absolute path, or \"\" to "
 	  "disable the audit log, got \"audit.log\"" },
