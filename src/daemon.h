@@ -72,6 +72,8 @@ struct daemon {
 	int64_t			last_watchdog_ns;
 	struct clockwatch	watch;		/* steps by other processes */
 	int64_t			last_stats_ns;	/* last statistics record (log.interval) */
+	bool			trace_pending;	/* write a "trace" audit record after this update */
+	char			trace_reason[128];
 	int			kernel_leap;	/* the leap flag we set: 0, +1, -1 */
 	bool			kernel_warned;	/* a failed status write was logged */
 };

@@ -143,6 +143,18 @@ osc_class_of(enum cfg_oscillator o)
 
 static void publish_status(struct daemon *d);
 
+/*
+ * The trace-chain record. The engine emits reference_changed from inside
+ * engine_update(), before the estimate is re-anchored; the chain is taken
+ * from the new reference's source once the update is done (on_update).
+ */
+static void
+audit_trace(struct daemon *d, const char *detail)
+{
+	snprintf(d->trace_reason, sizeof(d->trace_reason), "%s", detail);
+	d->trace_pending = true;
+}
+
 static void
 on_engine_event(void *arg, const char *event, const char *detail)
 {
@@ -152,6 +164,9 @@ on_engine_event(void *arg, const char *event, const char *detail)
 	if (d->ctl != NULL)
 		ctl_server_publish(d->ctl, event, json_pack("{s:s}", "detail",
 		    detail));
+	/* A new reference is a new trace chain: the evidence in full. */
+	if (strcmp(event, "reference_changed") == 0)
+		audit_trace(d, detail);
 }
 
 /* A source's own event (KoD, unreachable, ...): logged and published. */
@@ -576,6 +591,14 @@ on_update(evutil_socket_t fd, short what, void *arg)
 		audit_tolerance(d, now, &st);
 	}
 	audit_summary(d, now, &st);
+	if (d->trace_pending) {
+		json_t *tr = trace_json(d);
+
+		d->trace_pending = false;
+		if (tr != NULL)
+			json_object_set_new(tr, "reason", json_string(d->trace_reason));
+		audit_record(d, "trace", tr);
+	}
 	log_statistics(d, now, &st);
 	log_estimate(d, now, &st);
 	leap_tick(d, now);

@@ -19,6 +19,7 @@ RuntimeDirectory=/StateDirectory= (with Group=tsync) give that ownership.
 
 import hashlib
 import json
+import re
 import os
 import pwd
 import shutil
@@ -242,6 +243,37 @@ def test_privileges_unknown_user(t):
     t.contains(r.stderr, "no-such-user-x", "the message names the user")
 
 
+def test_trace_records(t):
+    """A new reference is a new trace chain: a "trace" record with the
+    chain and its budget, counted by tsctl report."""
+    import labpeers
+    port = labpeers.free_udp_port()
+    labpeers.start_testserver(port, tmpdir=t.path("ntp"))
+    sock, audit = t.path("tr.sock"), t.path("tr.audit")
+    extra = ("sources:\n  - {name: lab, type: ntp, server: 127.0.0.1, port: %d, poll: 0, "
+             "iburst: true, trace: \"UTC(lab)\"}\n" % port)
+    d = T.Daemon(t, config(sock, audit, extra), sock=sock, name="tracerec").start()
+    try:
+        t.check(wait_records(audit, "trace", 1, timeout=15),
+                "trace: a trace record once the source is selected", d.log_tail())
+        tr = of_type(records(audit), "trace")[0]["data"]
+        t.eq(tr.get("reference"), "lab", "trace: the record names the reference")
+        t.eq(tr.get("reason"), "none -> lab", "trace: and why (none -> lab)")
+        chain = tr.get("chain") or []
+        t.check(len(chain) == 4 and chain[0].get("identity") == "UTC(lab)" and
+                chain[1].get("identity") == "127.0.0.1:%d" % port,
+                "trace: the chain from UTC(lab) through the server", repr(chain))
+        t.check(tr.get("budget", {}).get("rows") and tr.get("max_error", {}).get("rows"),
+                "trace: with the budget and max_error rows", repr(tr))
+        d.stop_and_check("trace: ")
+    finally:
+        d.kill()
+    r = T.run_tsctl(["report", audit])
+    t.check(re.search(r"Trace-chain changes\s+1\b", r.stdout),
+            "trace: tsctl report counts 1 trace-chain change", r.stdout)
+    t.eq(verify(audit).returncode, 0, "trace: the chain verifies")
+
+
 if __name__ == "__main__":
     T.main([test_audit, test_audit_open_failure, test_audit_disabled, test_privileges,
-            test_privileges_unknown_user])
+            test_privileges_unknown_user, test_trace_records])
