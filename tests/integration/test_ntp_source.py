@@ -497,8 +497,30 @@ def test_kod_rate(t):
         stop_peer(srv)
 
 
+def test_server_by_name(t):
+    """A server given by name goes through the asynchronous resolver
+    (evdns, which reads /etc/hosts): localhost resolves to 127.0.0.1 and is
+    polled; a literal address never reaches the resolver."""
+    port = L.free_udp_port()
+    srv = L.start_testserver(port, tmpdir=t.path("byname"), name="byname")
+    entry = src_yaml("byname", port).replace("server: 127.0.0.1", "server: localhost")
+    d = start_tsyncd(t, "byname", [entry])
+    try:
+        t.check(d.wait_log("ntp_resolved", timeout=10) and
+                "localhost is 127.0.0.1:%d" % port in d.log_text(),
+                "by name: localhost resolved (ntp_resolved)", d.log_tail())
+        t.check(T.poll_until(lambda: (sources(d).get("byname") or {}).get("reach"), 10),
+                "by name: the resolved server answers", repr(sources(d)))
+        t.eq((sources(d).get("byname") or {}).get("address"), "127.0.0.1:%d" % port,
+             "by name: the address shown is the resolved one")
+        d.stop_and_check("by name: ")
+    finally:
+        d.kill()
+        stop_peer(srv)
+
+
 if __name__ == "__main__":
     if L.find_chronyd() is None:
         T.Tap("tsync-ntp-").skip("chronyd not installed (Debian package chrony)")
     T.main([test_chronyd_lock, test_chronyd_stop_restart, test_falseticker, test_kod_deny,
-            test_kod_rate], prefix="tsync-ntp-")
+            test_kod_rate, test_server_by_name], prefix="tsync-ntp-")
