@@ -9,8 +9,14 @@
 # touches the clock either -- and runs tsyncd with the shipped file whose
 # `sources: []` is replaced by that one server (build/demo.yaml).
 #
-# Both keep running in the background; logs in build/. Stop them with
-#   kill $(cat build/tsyncd.pid) $(cat build/lab/chronyd.pid)
+# It also starts a simulated GNSS receiver (tests/integration/gnss_feeder.py:
+# NMEA for this host's time on a pty, build/lab/gnss0) and adds it as a
+# second source, `type: gnss`, NMEA alone; if it cannot start, the demo
+# goes on without it.
+#
+# They keep running in the background; logs in build/. Stop them with
+#   kill $(cat build/tsyncd.pid) $(cat build/lab/chronyd.pid) \
+#       $(cat build/lab/gnss_feeder.pid)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -53,6 +59,24 @@ EOF
 	chronyd -x -u root -f "$lab/chrony.conf" -l "$lab/chronyd.log"
 	echo "demo: lab NTP server: chronyd on 127.0.0.1:$lab_port (-x: it never touches the clock)"
 	src="  - {name: lab, type: ntp, server: 127.0.0.1, port: $lab_port, poll: [0, 4], iburst: true}"
+	# The simulated GNSS receiver: NMEA for this host's time on a pty,
+	# each burst 100 ms after its second (tests/integration/gnss_feeder.py).
+	# Without it the demo goes on with the lab server alone.
+	if [ -f "$lab/gnss_feeder.pid" ] && kill "$(cat "$lab/gnss_feeder.pid")" 2>/dev/null; then
+		echo "demo: stopped the GNSS feeder of an earlier run"
+	fi
+	rm -f "$lab/gnss0" "$lab/gnss_feeder.pid"
+	nohup python3 "$top/tests/integration/gnss_feeder.py" --link "$lab/gnss0" \
+	    --offset 0.1 --quiet >"$lab/gnss_feeder.log" 2>&1 &
+	echo $! >"$lab/gnss_feeder.pid"
+	i=0; while [ ! -L "$lab/gnss0" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ -L "$lab/gnss0" ]; then
+		echo "demo: simulated GNSS receiver: NMEA on $lab/gnss0 (pid $(cat "$lab/gnss_feeder.pid"))"
+		src="$src\n  - {name: gnss, type: gnss, device: $lab/gnss0, serial_delay: 100ms}"
+	else
+		echo "demo: warning: the simulated GNSS receiver did not start (log: $lab/gnss_feeder.log); going on without it" >&2
+		rm -f "$lab/gnss_feeder.pid"
+	fi
 	sed "s|^sources: \[\]|sources:\n$src|" "$conf" >"$build/demo.yaml"
 	conf=$build/demo.yaml
 	"$tsyncd" -t -f "$conf"

@@ -6,9 +6,9 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libyaml-dev libjansson-dev check libssl-dev tzdata
       libsystemd-dev libcap-ng-dev libseccomp-dev systemd passwd prometheus
-      python3 strace clang chrony"
+      python3 strace clang chrony linuxptp libcap2-bin iproute2 pps-tools"
 if [ "${1:-}" = "--tests" ]; then
-	PKGS="$PKGS chromium"
+	PKGS="$PKGS chromium gpsd gpsd-clients"
 fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (it calls apt-get)" >&2

@@ -26,7 +26,9 @@ enum link { LINK_UTCK, LINK_SERVER, LINK_PATH, LINK_CLOCK, NLINKS };
 static enum link
 link_of(const char *row)
 {
-	if (strcmp(row, "server") == 0)
+	if (strcmp(row, "server") == 0 || strcmp(row, "receiver") == 0 ||
+	    strcmp(row, "nmea_timing") == 0 || strcmp(row, "serial_timing") == 0 ||
+	    strcmp(row, "precision") == 0)
 		return LINK_SERVER;
 	if (strcmp(row, "asymmetry") == 0)
 		return LINK_PATH;
@@ -73,6 +75,7 @@ chain_json(struct daemon *d, const struct engine_estimate *e, json_t *src)
 	    "timestamping_rx", "timestamping_tx", NULL };
 	struct engine_status st;
 	json_t *trace = json_object_get(src, "trace");
+	json_t *gm = json_object_get(src, "chain");	/* ptp: the grandmaster */
 	char host[64];
 
 	engine_status(d->engine, e->mono_ns, &st);
@@ -87,8 +90,10 @@ chain_json(struct daemon *d, const struct engine_estimate *e, json_t *src)
 	    "configuration (trace:)" : "none: the source has no trace: the "
 	    "chain is broken here", "contribution", json_array(),
 	    "link", 2, "type", json_string_value(json_object_get(src, "type")),
-	    "identity", json_object_get(src, "address"),
-	    "evidence", copy_keys(src, server_keys),
+	    "identity", json_is_object(gm) ? json_object_get(gm, "grandmaster") :
+	    json_object_get(src, "address"),
+	    "evidence", json_is_object(gm) ? json_deep_copy(gm) :
+	    copy_keys(src, server_keys),
 	    "contribution", budget_rows(&e->budget, LINK_SERVER, false),
 	    "link", 3, "type", "network_path", "identity",
 	    json_object_get(src, "address"),
@@ -108,8 +113,18 @@ bound_json(const struct engine_estimate *e, json_t *src)
 	    "hard_bound_s"), *rows = json_array();
 	json_t *ls = json_object_get(src, "last_sample");
 	double sample = json_is_number(last) ? json_number_value(last) : 0;
+	json_t *br = json_object_get(ls, "bound_rows"), *row;
+	size_t i;
 
-	if (json_is_object(ls)) {
+	/* Reference clocks list their own terms (source_gnss/shm/gpsd). */
+	if (json_is_array(br)) {
+		json_array_foreach(br, i, row)
+			json_array_append_new(rows, json_pack("{s:s, s:f, s:i}",
+			    "name", json_string_value(json_object_get(row, "name")) ?
+			    json_string_value(json_object_get(row, "name")) : "?",
+			    "s", json_number_value(json_object_get(row, "s")),
+			    "link", 2));
+	} else if (json_is_object(ls)) {
 		json_array_append_new(rows, json_pack("{s:s, s:f, s:i}", "name",
 		    "half round-trip delay", "s", json_number_value(
 		    json_object_get(ls, "half_delay_s")), "link", 3));

@@ -181,6 +181,9 @@ on_source_event(void *arg, const char *source, const char *event,
 	if (d->ctl != NULL)
 		ctl_server_publish(d->ctl, event, json_pack("{s:s, s:s}",
 		    "source", source, "detail", detail));
+	/* A new grandmaster behind the reference: a new trace chain. */
+	if (strcmp(event, "ptp_gm_changed") == 0)
+		audit_trace(d, detail);
 }
 
 static int64_t
@@ -221,9 +224,18 @@ static struct srcset *
 sources_for(const struct cfg *cfg, struct engine *e, struct daemon *d,
     char *err, size_t errlen)
 {
+	static char rundir[108];	/* a socket path is shorter */
 	struct srcset_hooks h = { .arg = d, .map_real = map_real,
 	    .event = on_source_event };
+	const char *sock = cfg->status.socket, *slash;
 
+	/* Drivers bind their own sockets beside the control socket. */
+	if (sock != NULL && (slash = strrchr(sock, '/')) != NULL &&
+	    slash != sock && (size_t)(slash - sock) < sizeof(rundir)) {
+		memcpy(rundir, sock, (size_t)(slash - sock));
+		rundir[slash - sock] = '\0';
+		h.rundir = rundir;
+	}
 	return srcset_create(cfg, e, d->base, &h, err, errlen);
 }
 

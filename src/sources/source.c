@@ -17,6 +17,14 @@ ops_for(enum cfg_source_type t)
 	switch (t) {
 	case CFG_SOURCE_NTP:
 		return &source_ntp_ops;
+	case CFG_SOURCE_GNSS:
+		return &source_gnss_ops;
+	case CFG_SOURCE_SHM:
+		return &source_shm_ops;
+	case CFG_SOURCE_GPSD:
+		return &source_gpsd_ops;
+	case CFG_SOURCE_PTP:
+		return &source_ptp_ops;
 	default:
 		return NULL;
 	}

@@ -43,6 +43,12 @@ struct source_env {
 		    const char *detail);
 	/* the driver's verdict, whatever the samples say */
 	void	(*set_usable)(void *arg, int id, bool usable, const char *why);
+	/* the source's own evidence of a trace to UTC(k) changed (a PTP
+	 * grandmaster's clockClass, timeTraceable); NULL: not wired */
+	void	(*set_traceable)(void *arg, int id, bool traceable);
+	/* where drivers bind their own sockets (ptp's client socket);
+	 * NULL: $TSYNCD_RUNDIR, else /run/tsyncd */
+	const char	*rundir;
 };
 
 /* Why a source is not usable, as the driver sees it. */

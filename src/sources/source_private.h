@@ -26,6 +26,10 @@ struct source {
 };
 
 extern const struct source_ops source_ntp_ops;
+extern const struct source_ops source_gnss_ops;
+extern const struct source_ops source_shm_ops;
+extern const struct source_ops source_gpsd_ops;
+extern const struct source_ops source_ptp_ops;
 
 /* Helpers for drivers: report through env with the source's id. */
 void	source_emit(struct source *s, const char *event, const char *fmt, ...)

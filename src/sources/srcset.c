@@ -79,6 +79,14 @@ on_usable(void *arg, int id, bool usable, const char *why)
 	engine_source_set_usable(set->engine, id, usable, why);
 }
 
+static void
+on_traceable(void *arg, int id, bool traceable)
+{
+	struct srcset *set = arg;
+
+	engine_source_set_traceable(set->engine, id, traceable);
+}
+
 static int
 on_map_real(void *arg, const struct timespec *real, int64_t *mono_ns,
     int64_t *local_ns)
@@ -98,7 +106,8 @@ needs_resolver(const struct cfg *cfg)
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		const char *h = cfg->sources[i].server;
 
-		if (cfg->sources[i].type == CFG_SOURCE_NTP && h != NULL &&
+		if ((cfg->sources[i].type == CFG_SOURCE_NTP ||
+		    cfg->sources[i].type == CFG_SOURCE_GPSD) && h != NULL &&
 		    inet_pton(AF_INET, h, a) != 1 && inet_pton(AF_INET6, h, a) != 1)
 			return true;
 	}
@@ -109,6 +118,11 @@ static double
 timeout_of(const struct cfg_source *c)
 {
 	double t = TIMEOUT_POLLS * ldexp(1.0, c->poll_max);
+
+	/* ptp samples every Sync, the receivers every second, whatever
+	 * poll_max says: only ntp polls at its interval */
+	if (c->type != CFG_SOURCE_NTP)
+		return TIMEOUT_MIN_S;
 
 	return t > TIMEOUT_MIN_S ? t : TIMEOUT_MIN_S;
 }
@@ -175,6 +189,8 @@ srcset_create(const struct cfg *cfg, struct engine *engine,
 	env.sample = on_sample;
 	env.event = on_event;
 	env.set_usable = on_usable;
+	env.set_traceable = on_traceable;
+	env.rundir = hooks->rundir;
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		if (add_one(set, &cfg->sources[i], &env, err, errlen) < 0) {
 			srcset_destroy(set);
@@ -216,7 +232,14 @@ source_eq(const struct cfg_source *a, const struct cfg_source *b)
 	    a->port == b->port && a->poll_min == b->poll_min &&
 	    a->poll_max == b->poll_max && a->iburst == b->iburst &&
 	    a->burst == b->burst && a->maxdelay_ns == b->maxdelay_ns &&
-	    a->asymmetry_ns == b->asymmetry_ns;
+	    a->asymmetry_ns == b->asymmetry_ns && str_eq(a->uds, b->uds) &&
+	    a->domain == b->domain && str_eq(a->interface, b->interface) &&
+	    str_eq(a->phc, b->phc) && a->free_running == b->free_running &&
+	    str_eq(a->device, b->device) && a->baud == b->baud &&
+	    str_eq(a->pps, b->pps) && a->serial_delay_ns == b->serial_delay_ns &&
+	    a->cable_delay_ns == b->cable_delay_ns &&
+	    a->min_satellites == b->min_satellites &&
+	    a->accuracy_ns == b->accuracy_ns && a->unit == b->unit;
 }
 
 bool

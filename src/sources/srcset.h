@@ -28,6 +28,7 @@ struct srcset_hooks {
 		    int64_t *mono_ns, int64_t *local_ns);
 	void	(*event)(void *arg, const char *source, const char *event,
 		    const char *detail);
+	const char *rundir;	/* see struct source_env; NULL: default */
 };
 
 /*

@@ -479,7 +479,7 @@ static const struct key source_keys[] = {
 	[SRC_SERIAL_DELAY] = { .name = "serial_delay", .set = set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source,
 	  serial_delay_ns), .min = 0, .max = NS_S, .def = "0",
-	  .types = GNSS, .help = "NMEA alone: sentence end after the second" },
+	  .types = GNSS, .help = "NMEA alone: first byte of the burst after the second; 0 = not calibrated" },
 	[SRC_CABLE_DELAY] = { .name = "cable_delay", .set = set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source,
 	  cable_delay_ns), .min = 0, .max = NS_S / 1000, .def = "0",
@@ -1395,13 +1395,13 @@ source_type_implemented(enum cfg_source_type t)
 	case CFG_SOURCE_NTP:
 		return true;
 	case CFG_SOURCE_PTP:
-		return false;
+		return true;
 	case CFG_SOURCE_GNSS:
-		return false;
+		return true;
 	case CFG_SOURCE_SHM:
-		return false;
+		return true;
 	case CFG_SOURCE_GPSD:
-		return false;
+		return true;
 	}
 	return false;
 }

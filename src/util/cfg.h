@@ -126,7 +126,7 @@ struct cfg_source {
 	char			*device;	/* serial port */
 	int			baud;		/* default 9600 */
 	char			*pps;		/* /dev/ppsN; NULL: NMEA alone */
-	int64_t			serial_delay_ns; /* NMEA end of sentence vs the second, default 0 */
+	int64_t			serial_delay_ns; /* NMEA burst start after the second it labels; 0: not calibrated (0.5 s +- 0.5 s) */
 	int64_t			cable_delay_ns;	/* antenna cable and receiver, subtracted */
 	int			min_satellites;	/* default 4 */
 	/* gnss, shm, gpsd */

@@ -49,9 +49,9 @@ CASES = [
     ("an ntp source without a server",
      "sources:\n  - {name: x, type: ntp}\n",
      "2:5: sources[0]:", ["missing required key \"server\""]),
-    ("a source type not implemented yet",
-     "sources:\n  - {name: x, type: ptp}\n",
-     "2:21: sources[0].type:", ["not implemented"]),
+    ("a key of another source type",
+     "sources:\n  - {name: x, type: ptp, server: a.example}\n",
+     "2:26: sources[0].server:", ["does not apply to a source of type ptp"]),
 ]
 
 

@@ -315,6 +315,37 @@ START_TEST(ntp_source_keys)
 }
 END_TEST
 
+/* ptp, gnss, shm and gpsd entries with only their required keys. */
+START_TEST(other_source_defaults)
+{
+	const struct cfg_source *s;
+
+	ck_assert_msg(load("sources:\n"
+	    "  - {name: gm, type: ptp}\n"
+	    "  - {name: gps, type: gnss, device: /dev/ttyS0}\n"
+	    "  - {name: shm0, type: shm}\n"
+	    "  - {name: gd, type: gpsd}\n") == 0, "%s", err);
+	s = &cfg->sources[0];
+	ck_assert_str_eq(s->uds, "/var/run/ptp4l");
+	ck_assert_int_eq(s->domain, 0);
+	ck_assert_ptr_null(s->interface);
+	ck_assert_ptr_null(s->phc);
+	ck_assert(!s->free_running);
+	ck_assert_int_eq(s->asymmetry_ns, -1);
+	s = &cfg->sources[1];
+	ck_assert_str_eq(s->device, "/dev/ttyS0");
+	ck_assert_int_eq(s->baud, 9600);
+	ck_assert_ptr_null(s->pps);
+	ck_assert_int_eq(s->min_satellites, 4);
+	ck_assert_int_eq(s->accuracy_ns, -1);
+	s = &cfg->sources[2];
+	ck_assert_int_eq(s->unit, 0);
+	s = &cfg->sources[3];
+	ck_assert_str_eq(s->server, "127.0.0.1");
+	ck_assert_int_eq(s->port, 2947);
+}
+END_TEST
+
 /* "" turns the audit log off; a user name may be 32 bytes. */
 START_TEST(audit_and_privileges)
 {
@@ -709,18 +740,32 @@ static const struct {
 	  "iec61850, g8271-1, g8271-2, g8271-3, g8271-4, g8271-5, g8271-6a, "
 	  "g8271-6b, g8271-6c, prtc-a, prtc-b)" },
 	/* sources */
-	{ "sources:\n  - name: gm\n    type: ptp\n",
-	  "bad.yaml:3:11: sources[0].type: source type \"ptp\" is not "
-	  "implemented in this version of tsyncd" },
+	{ "sources: [{name: gm, type: ptp, interface: eth0, phc: /dev/ptp0}]",
+	  "bad.yaml:1:50: sources[0].phc: cannot be combined with interface "
+	  "(given at line 1); give one or the other" },
+	{ "sources: [{name: gm, type: ptp, uds: ptp4l}]",
+	  "bad.yaml:1:38: sources[0].uds: expected an absolute path of at most "
+	  "107 bytes, got \"ptp4l\"" },
+	{ "sources: [{name: gm, type: ptp, interface: abcdefghijklmnop}]",
+	  "bad.yaml:1:44: sources[0].interface: expected a network interface "
+	  "name (1-15 characters), got \"abcdefghijklmnop\"" },
+	{ "sources: [{name: gm, type: ptp, domain: 256}]",
+	  "bad.yaml:1:41: sources[0].domain: 256 is out of range (0..255)" },
+	{ "sources: [{name: gm, type: ptp, iburst: true}]",
+	  "bad.yaml:1:33: sources[0].iburst: does not apply to a source of "
+	  "type ptp" },
 	{ "sources:\n  - {name: a, type: gnss}\n  - {name: b, type: ntp}\n",
-	  "bad.yaml:2:21: sources[0].type: source type \"gnss\" is not "
-	  "implemented in this version of tsyncd" },
+	  "bad.yaml:2:5: sources[0]: missing required key \"device\" (type "
+	  "gnss)" },
 	{ "sources: [{name: a, type: shm, colour: {x: [1, 2]}, poll: [4, 6]}]",
-	  "bad.yaml:1:27: sources[0].type: source type \"shm\" is not "
-	  "implemented in this version of tsyncd" },
-	{ "sources: [{type: gpsd, name: a}]",
-	  "bad.yaml:1:18: sources[0].type: source type \"gpsd\" is not "
-	  "implemented in this version of tsyncd" },
+	  "bad.yaml:1:32: sources[0].colour: unknown key (expected one of: "
+	  "name, type, prefer, require, trust, noselect, trace, server, port, "
+	  "poll, iburst, burst, maxdelay, asymmetry, uds, domain, interface, "
+	  "phc, free_running, device, baud, pps, serial_delay, cable_delay, "
+	  "min_satellites, accuracy, unit)" },
+	{ "sources: [{type: gpsd, name: a, uds: /x}]",
+	  "bad.yaml:1:33: sources[0].uds: does not apply to a source of type "
+	  "gpsd" },
 	{ "sources:\n  - {name: \"a b\", type: ntp}\n",
 	  "bad.yaml:2:12: sources[0].name: invalid source name \"a b\" (1 to 32 "
 	  "characters from A-Z a-z 0-9 _ . -)" },
@@ -1070,6 +1115,7 @@ cfg_suite(void)
 	tcase_add_test(tc, long_input_in_messages);
 	tcase_add_test(tc, too_many_sources);
 	tcase_add_test(tc, ntp_source_keys);
+	tcase_add_test(tc, other_source_defaults);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
