@@ -159,11 +159,19 @@ static void
 on_engine_event(void *arg, const char *event, const char *detail)
 {
 	struct daemon *d = arg;
+	struct engine_status st;
+	json_t *f;
 
-	log_at(LL_NOTICE, event, json_pack("{s:s}", "detail", detail), "%s", detail);
+	f = json_pack("{s:s}", "detail", detail);
+	/* A state change carries its stable reason code (engine.h). */
+	if (strcmp(event, "state_changed") == 0 && d->engine != NULL && f != NULL) {
+		engine_status(d->engine, daemon_mono_ns(), &st);
+		json_object_set_new(f, "reason_code", json_string(st.reason_code));
+	}
+	log_at(LL_NOTICE, event, json_incref(f), "%s", detail);
 	if (d->ctl != NULL)
-		ctl_server_publish(d->ctl, event, json_pack("{s:s}", "detail",
-		    detail));
+		ctl_server_publish(d->ctl, event, json_incref(f));
+	json_decref(f);
 	/* A new reference is a new trace chain: the evidence in full. */
 	if (strcmp(event, "reference_changed") == 0)
 		audit_trace(d, detail);
@@ -351,9 +359,10 @@ audit_state(struct daemon *d, int64_t now, enum engine_state from,
 	struct engine_estimate e;
 	json_t *j;
 
-	j = json_pack("{s:s, s:s, s:s, s:i, s:b}",
+	j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}",
 	    "from", engine_state_name(from), "to", engine_state_name(st->state),
-	    "reason", st->reason, "clock_class", st->clock_class,
+	    "reason", st->reason, "reason_code", st->reason_code,
+	    "clock_class", st->clock_class,
 	    "traceable", st->traceable);
 	if (j != NULL && engine_estimate(d->engine, now, &e) == 0 &&
 	    isfinite(e.max_error_s))
@@ -705,10 +714,11 @@ status_json(void *arg)
 	    "preset", cfg->tolerance.preset,
 	    "within", st.within_tolerance,
 	    "time_to_cross_s", time_to_tolerance_json(st.time_to_tolerance_s));
-	return json_pack("{s:s, s:s, s:f, s:b, s:i, s:o, s:o, s:f, s:s, s:s, "
-	    "s:o, s:o, s:o, s:{s:s, s:i}}",
+	return json_pack("{s:s, s:s, s:s, s:f, s:b, s:i, s:o, s:o, s:f, s:s, "
+	    "s:s, s:o, s:o, s:o, s:{s:s, s:i}}",
 	    "state", engine_state_name(st.state),
 	    "reason", st.reason,
+	    "reason_code", st.reason_code,
 	    "state_age_s", tstime_to_s(now - (st.since_mono_ns > d->start_mono_ns ?
 	    st.since_mono_ns : d->start_mono_ns)),
 	    "traceable", st.traceable,

@@ -103,6 +103,7 @@ struct engine {
 	double		u_hist[STEADY_HIST];
 	enum engine_state state;
 	char		reason[ENGINE_REASON_LEN];
+	const char	*reason_code;	/* stable identifier of reason (engine.h) */
 	int64_t		since;
 	bool		within;
 	int64_t		within_since;
@@ -857,6 +858,7 @@ engine_status(const struct engine *e, int64_t mono_ns, struct engine_status *out
 	memset(out, 0, sizeof(*out));
 	out->state = e->state;
 	snprintf(out->reason, sizeof(out->reason), "%s", e->reason);
+	out->reason_code = e->reason_code != NULL ? e->reason_code : "start";
 	out->since_mono_ns = e->since;
 	within = e->a.valid && max_error_at(e, mono_ns) <= e->p.tolerance_s;
 	out->within_tolerance = within;
@@ -874,7 +876,7 @@ engine_status(const struct engine *e, int64_t mono_ns, struct engine_status *out
 
 /* Enter st (or stay) with the reason already written to e->reason. */
 static void
-set_state(struct engine *e, int64_t now, enum engine_state st)
+set_state(struct engine *e, int64_t now, enum engine_state st, const char *code)
 {
 	enum engine_state old = e->state;
 	char buf[ENGINE_REASON_LEN + 40];
@@ -883,6 +885,7 @@ set_state(struct engine *e, int64_t now, enum engine_state st)
 		return;
 	e->state = st;
 	e->since = now;
+	e->reason_code = code;
 	snprintf(buf, sizeof(buf), "%s -> %s: %s", engine_state_name(old),
 	    engine_state_name(st), e->reason);
 	emit(e, "state_changed", buf);
@@ -984,21 +987,22 @@ state_on_selection(struct engine *e, int64_t now)
 	case ENGINE_FREERUN:
 		snprintf(e->reason, sizeof(e->reason), "selected %s (%d truechimers)",
 		    ref, n);
-		set_state(e, now, ENGINE_ACQUIRING);
+		set_state(e, now, ENGINE_ACQUIRING, "selected");
 		break;
 	case ENGINE_ACQUIRING:
 		if (!lock)
 			break;
 		snprintf(e->reason, sizeof(e->reason), "locked to %s (%d truechimers)",
 		    ref, n);
-		set_state(e, now, ENGINE_LOCKED);
+		set_state(e, now, ENGINE_LOCKED, "locked");
 		break;
 	case ENGINE_LOCKED:
 		if (lock)
 			break;
 		snprintf(e->reason, sizeof(e->reason), "%s on %s",
 		    e->p.discipline ? "servo lost lock" : "estimate not steady", ref);
-		set_state(e, now, ENGINE_ACQUIRING);
+		set_state(e, now, ENGINE_ACQUIRING, e->p.discipline ?
+		    "servo_lost_lock" : "estimate_unsteady");
 		break;
 	}
 }
@@ -1007,6 +1011,7 @@ static void
 state_no_selection(struct engine *e, int64_t now)
 {
 	char me[24], tol[24];
+	const char *code;
 	double mx;
 
 	e->ok_run = 0;
@@ -1014,26 +1019,29 @@ state_no_selection(struct engine *e, int64_t now)
 	case ENGINE_LOCKED:
 		snprintf(e->reason, sizeof(e->reason), "lost selection: %.78s",
 		    e->res.reason);
-		set_state(e, now, ENGINE_HOLDOVER);
+		set_state(e, now, ENGINE_HOLDOVER, "selection_lost");
 		break;
 	case ENGINE_ACQUIRING:
 		snprintf(e->reason, sizeof(e->reason), "lost selection before lock: %.66s",
 		    e->res.reason);
-		set_state(e, now, ENGINE_UNSYNCHRONIZED);
+		set_state(e, now, ENGINE_UNSYNCHRONIZED,
+		    "selection_lost_before_lock");
 		break;
 	case ENGINE_HOLDOVER:
 		mx = max_error_at(e, now);
 		fmt_s(me, sizeof(me), mx);
 		fmt_s(tol, sizeof(tol), e->p.tolerance_s);
-		if (mx > e->p.tolerance_s)
+		if (mx > e->p.tolerance_s) {
 			snprintf(e->reason, sizeof(e->reason),
 			    "max_error %s exceeds tolerance %s", me, tol);
-		else if (dt_s(now, e->since) > e->p.holdover_max_s)
+			code = "tolerance_exceeded";
+		} else if (dt_s(now, e->since) > e->p.holdover_max_s) {
 			snprintf(e->reason, sizeof(e->reason),
 			    "holdover longer than %.0f s", e->p.holdover_max_s);
-		else
+			code = "holdover_too_long";
+		} else
 			break;
-		set_state(e, now, ENGINE_FREERUN);
+		set_state(e, now, ENGINE_FREERUN, code);
 		break;
 	case ENGINE_UNSYNCHRONIZED:
 	case ENGINE_FREERUN:
@@ -1169,7 +1177,8 @@ engine_disturbed(struct engine *e, int64_t mono_ns, double step_s, const char *w
 	emit(e, "clock_disturbed", buf);
 	snprintf(e->reason, sizeof(e->reason), "clock disturbed: %s",
 	    why != NULL ? why : "?");
-	set_state(e, mono_ns, recent ? ENGINE_ACQUIRING : ENGINE_UNSYNCHRONIZED);
+	set_state(e, mono_ns, recent ? ENGINE_ACQUIRING : ENGINE_UNSYNCHRONIZED,
+	    "clock_disturbed");
 }
 
 /* ------------------------------------------------------------------ queries */

@@ -90,6 +90,13 @@ struct engine_estimate {
 struct engine_status {
 	enum engine_state state;
 	char		reason[ENGINE_REASON_LEN];	/* why the last transition */
+	/*
+	 * The same as a stable identifier: start, selected, locked,
+	 * servo_lost_lock, estimate_unsteady, selection_lost,
+	 * selection_lost_before_lock, tolerance_exceeded, holdover_too_long,
+	 * clock_disturbed (tsyncd(8), LOGGING).
+	 */
+	const char	*reason_code;
 	int64_t		since_mono_ns;	/* when the state was entered */
 	bool		traceable;	/* reference traceable and state locked/holdover within tolerance */
 	bool		within_tolerance; /* max_error <= tolerance */

@@ -265,6 +265,13 @@ def test_trace_records(t):
                 "trace: the chain from UTC(lab) through the server", repr(chain))
         t.check(tr.get("budget", {}).get("rows") and tr.get("max_error", {}).get("rows"),
                 "trace: with the budget and max_error rows", repr(tr))
+        st = [r["data"] for r in of_type(records(audit), "state")]
+        t.check(st and st[0].get("to") == "acquiring" and
+                st[0].get("reason_code") == "selected",
+                "state record: unsynchronized -> acquiring with reason_code selected", repr(st))
+        t.check(T.poll_until(lambda: '"reason_code": "selected"' in d.log_text() or
+                             "reason_code=selected" in d.log_text(), 5),
+                "the state_changed log record carries reason_code", d.log_tail())
         d.stop_and_check("trace: ")
     finally:
         d.kill()
