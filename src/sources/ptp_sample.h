@@ -121,6 +121,7 @@ struct ptp_terms {
 	double		gm_s;		/* GM clockAccuracy half-width; 0 if unstated */
 	double		phc_s;
 	double		resolution_s;	/* master_offset is whole ns */
+	double		sw_s;		/* software timestamping allowance (no PHC) */
 	double		hard_bound_s;	/* their sum */
 	int64_t		utc_shift_ns;	/* what was taken off PTP time for UTC */
 };

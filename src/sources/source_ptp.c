@@ -866,7 +866,8 @@ last_sample_json(const struct ptp *p)
 	    "s:s, s:o}", "offset_s", p->last.offset_s, "path_bound_s", t->path_s,
 	    "gm_accuracy_s", t->gm_s, "phc_read_s", t->phc_s, "resolution_s",
 	    t->resolution_s, "half_delay_s", t->path_s, "root_distance_s",
-	    t->gm_s, "precision_s", t->phc_s + t->resolution_s, "hard_bound_s",
+	    t->gm_s, "precision_s", t->phc_s + t->resolution_s + t->sw_s,
+	    "hard_bound_s",
 	    t->hard_bound_s, "utc_offset_applied_s", (json_int_t)(utc_ns /
 	    1000000000), "utc_offset_applied_by", p->use_phc ? "tsyncd" :
 	    "ptp4l", "budget", budget_json(&p->last.budget));

@@ -158,7 +158,9 @@ START_TEST(budget_and_hard_bound)
 	struct sample s;
 
 	ptp_sample_make(&v, &in, &s, &t);
-	ck_assert_double_eq_tol(s.hard_bound_s, 2e-6 + 100e-9 + 1e-9, 1e-15);
+	/* path + GM accuracy + resolution + the software-stamp allowance */
+	ck_assert_double_eq_tol(s.hard_bound_s, 2e-6 + 100e-9 + 1e-9 + 100e-6,
+	    1e-15);
 	ck_assert_double_eq_tol(s.delay_s, 4e-6, 1e-15);
 	it = budget_find(&s.budget, "server");
 	ck_assert_ptr_nonnull(it);
@@ -167,9 +169,14 @@ START_TEST(budget_and_hard_bound)
 	it = budget_find(&s.budget, "asymmetry");
 	ck_assert_double_eq_tol(it->u_s, 2e-6 / sqrt(3), 1e-15);
 	ck_assert_ptr_null(budget_find(&s.budget, "phc_read"));
-	/* Type A is the engine's: no row here would count it twice. */
+	/* One Type A row, a jitter prior the engine's statistics replace. */
 	for (int i = 0; i < s.budget.n; i++)
-		ck_assert_int_eq(s.budget.item[i].kind, BUDGET_TYPE_B);
+		ck_assert_int_eq(s.budget.item[i].kind,
+		    strcmp(s.budget.item[i].name, "timestamping") == 0 ?
+		    BUDGET_TYPE_A : BUDGET_TYPE_B);
+	it = budget_find(&s.budget, "timestamping");
+	ck_assert_ptr_nonnull(it);
+	ck_assert_double_eq_tol(it->u_s, 1e-6, 1e-15);
 
 	/* A declared asymmetry narrows u, never the proven bound. */
 	in.asymmetry_s = 100e-9;
@@ -177,13 +184,14 @@ START_TEST(budget_and_hard_bound)
 	it = budget_find(&s.budget, "asymmetry");
 	ck_assert_double_eq_tol(it->u_s, 100e-9 / sqrt(3), 1e-15);
 	ck_assert_str_eq(it->origin, "declared bound, rectangular");
-	ck_assert_double_eq_tol(s.hard_bound_s, 2e-6 + 100e-9 + 1e-9, 1e-15);
+	ck_assert_double_eq_tol(s.hard_bound_s, 2e-6 + 100e-9 + 1e-9 + 100e-6,
+	    1e-15);
 
 	/* An unstated accuracy (0xFE) has no row and adds nothing. */
 	v.parent.grandmasterClockQuality.clockAccuracy = 0xfe;
 	ptp_sample_make(&v, &in, &s, &t);
 	ck_assert_ptr_null(budget_find(&s.budget, "server"));
-	ck_assert_double_eq_tol(s.hard_bound_s, 2e-6 + 1e-9, 1e-15);
+	ck_assert_double_eq_tol(s.hard_bound_s, 2e-6 + 1e-9 + 100e-6, 1e-15);
 	ck_assert(sample_valid(&s));
 }
 END_TEST
@@ -780,7 +788,7 @@ START_TEST(driver_samples_and_reports)
 	ls = json_object_get(o, "last_sample");
 	ck_assert(json_is_object(ls));
 	ck_assert_double_eq_tol(json_real_value(json_object_get(ls,
-	    "hard_bound_s")), 2e-6 + 100e-9 + 1e-9, 1e-15);
+	    "hard_bound_s")), 2e-6 + 100e-9 + 1e-9 + 100e-6, 1e-15);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o,
 	    "chain"), "grandmaster")), "001b21.fffe.abcdef");
 	json_decref(o);
