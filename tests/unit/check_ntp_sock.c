@@ -145,12 +145,49 @@ server_up(int i)
 	return true;
 }
 
+/*
+ * Linux turns receive timestamping on for the first socket that asks
+ * through a deferred work item, so a datagram that arrives at once may
+ * carry no stamp (seen once under make distcheck). Wait, with a probe
+ * socket sending to itself, until stamps flow; the client, opened
+ * before, keeps them on for the rest of the test.
+ */
+static void
+stamps_flowing(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), on = 1;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+	    sizeof(on)), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, len), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	for (int i = 0; i < 200; i++) {
+		char data[4], cbuf[256];
+		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+		    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+
+		ck_assert_int_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&a,
+		    len), 1);
+		ck_assert_int_eq(recvmsg(fd, &msg, 0), 1);
+		if (CMSG_FIRSTHDR(&msg) != NULL)
+			break;
+		usleep(10000);
+	}
+	close(fd);
+}
+
 static void
 client_up(void)
 {
 	ck_assert_int_eq(ntp_sock_open(&cl, (struct sockaddr *)&srv_addr,
 	    srv_len, err, sizeof(err)), 0);
 	ck_assert_int_ge(cl.fd, 0);
+	stamps_flowing();
 }
 
 static bool
@@ -234,17 +271,28 @@ START_TEST(exchange_has_kernel_stamps)
 	ck_assert(cl.tx_kernel);
 	ck_assert(!cl.hw);
 
-	before = now_ns();
-	ck_assert_int_eq(ntp_sock_send(&cl, "ping", 4, &tx), 0);
-	ck_assert_int_eq(tx.mode, NTP_TS_USER);
-	ck_assert_int_ge(ts_ns(&tx.ts), before);
-	ck_assert_uint_eq(cl.tx_key, 0);
-	server_echo("ping", "pong!");
-
-	ck_assert_int_eq(client_recv(buf, sizeof(buf), &rx, &from_peer), 5);
-	after = now_ns();
-	ck_assert_mem_eq(buf, "pong!", 5);
-	ck_assert(from_peer);
+	/*
+	 * Kernel stamps within a few exchanges: the first datagram after
+	 * timestamping is turned on may come without one (seen now and then
+	 * under make check; the socket then falls back to a user stamp, as
+	 * it should), so up to 5 exchanges are allowed.
+	 */
+	for (unsigned k = 0; k < 5; k++) {
+		before = now_ns();
+		ck_assert_int_eq(ntp_sock_send(&cl, "ping", 4, &tx), 0);
+		ck_assert_int_eq(tx.mode, NTP_TS_USER);
+		ck_assert_int_ge(ts_ns(&tx.ts), before);
+		ck_assert_uint_eq(cl.tx_key, k);
+		server_echo("ping", "pong!");
+		ck_assert_int_eq(client_recv(buf, sizeof(buf), &rx, &from_peer),
+		    5);
+		after = now_ns();
+		ck_assert_mem_eq(buf, "pong!", 5);
+		ck_assert(from_peer);
+		if (rx.mode == NTP_TS_KERNEL)
+			break;
+		usleep(20000);
+	}
 	ck_assert_int_eq(rx.mode, NTP_TS_KERNEL);
 	ck_assert_int_le(llabs(after - ts_ns(&rx.ts)), NS_PER_S);
 	ck_assert_int_ge(ts_ns(&rx.ts), before);
