@@ -40,6 +40,7 @@
 #include "privdrop.h"
 #include "shmclock.h"
 #include "sandbox.h"
+#include "source.h"
 #include "srcset.h"
 #include "daemon.h"
 #include "tsclock.h"
@@ -661,12 +662,7 @@ estimate_json(struct daemon *d, int64_t now)
 
 	if (engine_estimate(d->engine, now, &e) == -1)
 		return json_null();
-	budget = json_array();
-	for (int i = 0; i < e.budget.n; i++)
-		json_array_append_new(budget, json_pack("{s:s, s:f, s:s, s:s}",
-		    "name", e.budget.item[i].name, "u_s", e.budget.item[i].u_s,
-		    "type", e.budget.item[i].kind == BUDGET_TYPE_A ? "A" : "B",
-		    "origin", e.budget.item[i].origin));
+	budget = source_budget_json(&e.budget);
 	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
 	    "offset_s", e.offset_s, "u_s", e.u_s, "U_s", e.U_s, "k", e.k,
 	    "max_error_s", e.max_error_s, "frequency_ppb", e.freq * 1e9,

@@ -93,6 +93,19 @@ source_dropped(const struct source *s)
 }
 
 json_t *
+source_budget_json(const struct budget *b)
+{
+	json_t *rows = json_array();
+
+	for (int i = 0; i < b->n; i++)
+		json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:s}",
+		    "name", b->item[i].name, "u_s", b->item[i].u_s, "type",
+		    b->item[i].kind == BUDGET_TYPE_A ? "A" : "B", "origin",
+		    b->item[i].origin));
+	return rows;
+}
+
+json_t *
 source_info_json(const struct source *s, int64_t now_mono_ns)
 {
 	json_t *o = json_object();

@@ -77,6 +77,9 @@ enum source_health source_health(const struct source *s);
  * refid, timestamping, poll_s, kod, counters, ...): a new object.
  */
 json_t	*source_info_json(const struct source *s, int64_t now_mono_ns);
+/* A budget as JSON rows {name, u_s, type "A"|"B", origin}: one form for
+ * tsctl sources, trace and status. */
+json_t	*source_budget_json(const struct budget *b);
 /* Bad inputs dropped since start (malformed, forged, stale). */
 unsigned long source_dropped(const struct source *s);
 

@@ -871,19 +871,6 @@ gnss_stop(struct source *s)
 }
 
 static json_t *
-budget_json(const struct budget *b)
-{
-	json_t *rows = json_array();
-
-	for (int i = 0; i < b->n; i++)
-		json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:s}",
-		    "name", b->item[i].name, "u_s", b->item[i].u_s, "type",
-		    b->item[i].kind == BUDGET_TYPE_A ? "A" : "B", "origin",
-		    b->item[i].origin));
-	return rows;
-}
-
-static json_t *
 epoch_json(const struct nmea_epoch *e)
 {
 	char label[32], status[2] = { e->has_rmc ? e->rmc_status : 0, 0 };
@@ -998,7 +985,7 @@ gnss_info(const struct source *s, int64_t now, json_t *o)
 		json_object_set_new(o, "last_sample", json_pack("{s:s, s:f, "
 		    "s:o, s:o}", "kind", g->sample_pps ? "pps" : "nmea",
 		    "hard_bound_s", g->hard_s, "bound_rows", bound_rows(g),
-		    "budget", budget_json(&g->budget)));
+		    "budget", source_budget_json(&g->budget)));
 	json_object_set_new(o, "counters", counters_json(g));
 }
 

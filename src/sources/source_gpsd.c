@@ -479,19 +479,6 @@ gpsd_stop(struct source *s)
 }
 
 static json_t *
-budget_json(const struct budget *b)
-{
-	json_t *rows = json_array();
-
-	for (int i = 0; i < b->n; i++)
-		json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:s}",
-		    "name", b->item[i].name, "u_s", b->item[i].u_s, "type",
-		    b->item[i].kind == BUDGET_TYPE_A ? "A" : "B", "origin",
-		    b->item[i].origin));
-	return rows;
-}
-
-static json_t *
 tpv_json(const struct gpsd *g)
 {
 	json_t *o;
@@ -547,7 +534,7 @@ gpsd_info(const struct source *s, int64_t now, json_t *o)
 		json_object_set_new(o, "last_sample", json_pack("{s:s, s:f, s:o, "
 		    "s:o}", "kind", g->sample_pps ? "pps" : "toff", "hard_bound_s",
 		    g->hard_s, "bound_rows", bound_rows(g), "budget",
-		    budget_json(&g->budget)));
+		    source_budget_json(&g->budget)));
 	json_object_set_new(o, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I}",
 	    "lines", (json_int_t)g->lines,

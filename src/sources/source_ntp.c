@@ -710,14 +710,8 @@ ntp_info(const struct source *s, int64_t now, json_t *o)
 	json_object_set_new(o, "timestamping_tx", n->have_sample ?
 	    json_string(ntp_ts_mode_name(n->tx_mode)) : json_null());
 	if (n->have_sample) {
-		json_t *rows = json_array();
+		json_t *rows = source_budget_json(&n->budget);
 
-		for (int i = 0; i < n->budget.n; i++)
-			json_array_append_new(rows, json_pack("{s:s, s:f, s:s, "
-			    "s:s}", "name", n->budget.item[i].name, "u_s",
-			    n->budget.item[i].u_s, "type", n->budget.item[i].kind ==
-			    BUDGET_TYPE_A ? "A" : "B", "origin",
-			    n->budget.item[i].origin));
 		json_object_set_new(o, "last_sample", json_pack("{s:f, s:f, s:f, "
 		    "s:f, s:o}", "half_delay_s", n->delay_s / 2,
 		    "root_distance_s", n->root_s, "precision_s", n->prec_s,

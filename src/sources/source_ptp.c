@@ -834,19 +834,6 @@ bool_or_null(bool have, bool v)
 	return have ? json_boolean(v) : json_null();
 }
 
-static json_t *
-budget_json(const struct budget *b)
-{
-	json_t *rows = json_array();
-
-	for (int i = 0; i < b->n; i++)
-		json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:s}",
-		    "name", b->item[i].name, "u_s", b->item[i].u_s, "type",
-		    b->item[i].kind == BUDGET_TYPE_A ? "A" : "B", "origin",
-		    b->item[i].origin));
-	return rows;
-}
-
 /*
  * The last sample's bound terms. half_delay_s, root_distance_s and
  * precision_s carry the same sums under the names NTP sources use, so
@@ -870,7 +857,7 @@ last_sample_json(const struct ptp *p)
 	    "hard_bound_s",
 	    t->hard_bound_s, "utc_offset_applied_s", (json_int_t)(utc_ns /
 	    1000000000), "utc_offset_applied_by", p->use_phc ? "tsyncd" :
-	    "ptp4l", "budget", budget_json(&p->last.budget));
+	    "ptp4l", "budget", source_budget_json(&p->last.budget));
 }
 
 /* The link `tsctl trace` shows for the grandmaster. */

@@ -358,19 +358,6 @@ shm_stop(struct source *s)
 	s->priv = NULL;
 }
 
-static json_t *
-budget_json(const struct budget *b)
-{
-	json_t *rows = json_array();
-
-	for (int i = 0; i < b->n; i++)
-		json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:s}",
-		    "name", b->item[i].name, "u_s", b->item[i].u_s, "type",
-		    b->item[i].kind == BUDGET_TYPE_A ? "A" : "B", "origin",
-		    b->item[i].origin));
-	return rows;
-}
-
 static void
 shm_info(const struct source *s, int64_t now, json_t *o)
 {
@@ -407,7 +394,7 @@ shm_info(const struct source *s, int64_t now, json_t *o)
 		    "bound_rows", "name", s->cfg->accuracy_ns > 0 ? "declared "
 		    "accuracy" : "undeclared accuracy (default)", "s", m->acc_s,
 		    "name", "writer's precision", "s", m->prec_s,
-		    "budget", budget_json(&m->budget)));
+		    "budget", source_budget_json(&m->budget)));
 	json_object_set_new(o, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I}",
 	    "samples", (json_int_t)m->samples,
