@@ -180,8 +180,12 @@ def test_nmea_locks_and_drops_faults(t):
         t.check(is_num(u) and U_DECLARED <= u < U_DECLARED * 1.05,
                 "lock: u is the declared 100 ms / sqrt 3 (%.1f ms) plus little" % (
                     U_DECLARED * 1e3), "u_s %r" % u)
-        t.check(is_num(me) and 0.1 <= me < 0.12, "lock: max_error is the declared 100 ms "
-                "plus little", "max_error_s %r" % me)
+        # Each sample is certain to +-100 ms; the engine intersects the
+        # samples' intervals, which can be narrower by as much as the
+        # samples' offsets spread (ms here: max_error 0.0997 s was seen
+        # under the sanitizer build), never wider than declared + growth.
+        t.check(is_num(me) and 0.095 <= me < 0.12, "lock: max_error is the declared 100 ms, "
+                "less the samples' spread, plus little", "max_error_s %r" % me)
         # The true offset is 0 (one clock); what tsyncd measures is the
         # feeder's lateness past its 100 ms, with the opposite sign.
         late = [b[2] for b in feeder_bursts(feeder)]
