@@ -5,10 +5,18 @@
  * History: frequency estimates are binned by CLOCK_MONOTONIC into
  * OSC_BASE_TAU_S bins (inverse-variance weighted means) in a ring of
  * OSC_NBINS. Every REFIT_BINS completed bins the overlapping ADEV is
- * evaluated at tau = 2^k OSC_BASE_TAU_S from prefix sums, the
- * measurement-noise part (known from the weights) is subtracted, and
+ * evaluated at tau = 2^k OSC_BASE_TAU_S from prefix sums, and
  * a/tau + b tau + c tau^2 is fitted by non-negative least squares on
  * relative error. Memory is fixed: about 200 KiB per model.
+ *
+ * The measurement noise is NOT subtracted from the ADEV. The estimates
+ * fed in (the servo's Kalman frequency, or a regression over an
+ * overlapping window) have errors correlated over hundreds of seconds,
+ * so the independent-noise figure (1/wA + 1/wB)/2 overstates what the
+ * differences of adjacent averages contain: subtracting it took the
+ * learned random-walk rate to 0.45x the simulator's true q. Left in,
+ * the estimation noise shows as extra white FM, which errs on the safe
+ * side. The independent-noise figure is still reported (noise_adev).
  */
 #include "config.h"
 
@@ -27,7 +35,6 @@
 #define MIN_FIT_POINTS	3
 #define FIT_TAU_MAX_S	16384.0		/* well below the daily period */
 #define MIN_SPAN_S	(6 * 3600.0)	/* before this: max(learned, prior) */
-#define NOISE_KEEP	0.1		/* keep >= 10 % of a noise-dominated point */
 
 struct bin {
 	double	w;			/* sum of 1/u^2 */
@@ -219,8 +226,10 @@ build_prefix(struct oscmodel *m)
 
 /*
  * Overlapping ADEV over averages of mb bins: half the mean squared
- * difference of adjacent averages, minus half the mean of their known
- * noise variances 1/wA + 1/wB. Averages with no data are skipped.
+ * difference of adjacent averages (nothing subtracted: see the top).
+ * noise_adev is what independent measurement errors of the stated
+ * uncertainties would contribute, for the status output only. Averages
+ * with no data are skipped.
  */
 static void
 adev_level(const struct oscmodel *m, int n, int mb, struct osc_adev_point *pt)
@@ -245,7 +254,7 @@ adev_level(const struct oscmodel *m, int n, int mb, struct osc_adev_point *pt)
 	pt->n_terms = cnt;
 	raw = cnt > 0 ? d2 / (2.0 * cnt) : 0;
 	noise = cnt > 0 ? nv / (2.0 * cnt) : 0;
-	pt->adev = sqrt(fmax(raw - noise, NOISE_KEEP * raw));
+	pt->adev = sqrt(raw);
 	pt->noise_adev = sqrt(noise);
 }
 

@@ -82,11 +82,11 @@ struct osc_coeffs {
 	double		span_s;		/* history covered */
 };
 
-/* One measured point of the overlapping ADEV (measurement noise removed). */
+/* One measured point of the overlapping ADEV (measurement noise included). */
 struct osc_adev_point {
 	double	tau_s;
 	double	adev;
-	double	noise_adev;	/* the measurement-noise part removed */
+	double	noise_adev;	/* what independent measurement errors would add */
 	int	n_terms;	/* overlapping differences averaged */
 };
 

@@ -22,7 +22,7 @@
 
 static const char *const all_scenarios[] = {
 	"converge-refclock", "ntp-three-servers", "falseticker",
-	"holdover-rwfm", "observe-only", "loss-and-return",
+	"holdover-rwfm", "observe-only", "loss-and-return", "holdover-learned",
 };
 #define NSCEN	((int)(sizeof(all_scenarios) / sizeof(all_scenarios[0])))
 
@@ -273,9 +273,46 @@ END_TEST
 
 /*
  * Issue 3's holdover target: 1 h into holdover of an RWFM oscillator,
- * max_error <= 10 x the true error. One draw of the error can be small by
- * luck, so the median over five seeds is held to it.
+ * max_error <= 10 x the true error, once the model has learned (24 h of
+ * history; before 6 h the class prior holds, see holdover-rwfm). One
+ * draw of the error can be small by luck, so the median over five seeds
+ * is held to it, and every point of every run must be covered.
  */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+START_TEST(holdover_learned_within_10x_at_1h)
+{
+	struct scenario sc;
+	double ratio[5];
+
+	load("holdover-learned", &sc);
+	for (int i = 0; i < 5; i++) {
+		struct sim_result r;
+
+		sc.seed = 41 + (uint64_t)i;
+		ck_assert_int_eq(sim_run(&sc, NULL, &r), 0);
+		ck_assert_msg(r.holdover_t_s > 86400 && r.holdover_t_s < 86400 + 300,
+		    "seed %d: holdover at %.0f s", 41 + i, r.holdover_t_s);
+		ck_assert_int_eq(r.me_covered, r.est_points);
+		ck_assert_int_eq(r.ho_covered, r.ho_points);
+		ck_assert(isfinite(r.ho1h_ratio));
+		ratio[i] = r.ho1h_ratio;
+		printf("holdover-learned seed %d: max_error/|err| at 1 h %.2f\n",
+		    41 + i, r.ho1h_ratio);
+		sim_result_free(&r);
+	}
+	qsort(ratio, 5, sizeof(ratio[0]), cmp_double);
+	printf("holdover-learned: median max_error/|err| at 1 h %.2f (target <= 10)\n",
+	    ratio[2]);
+	ck_assert_msg(ratio[2] <= 10, "median ratio %.2f", ratio[2]);
+}
+END_TEST
 
 START_TEST(loss_and_return_reacquires_without_stepping)
 {
@@ -358,6 +395,7 @@ sim_suite(void)
 	tcase_add_loop_test(tc, packet_clock_within_1ms_after_warmup, 0,
 	    (int)(sizeof(packet_scenarios) / sizeof(packet_scenarios[0])));
 	tcase_add_test(tc, holdover_covered_then_freerun);
+	tcase_add_test(tc, holdover_learned_within_10x_at_1h);
 	tcase_add_test(tc, loss_and_return_reacquires_without_stepping);
 	tcase_add_test(tc, observe_only_tracks_free_clock);
 	tcase_add_test(tc, same_seed_same_figures);
