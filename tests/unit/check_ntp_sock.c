@@ -520,10 +520,16 @@ START_TEST(timestampns_fallback_is_kernel)
 
 	ck_assert(server_up(0));
 	client_up();
-	ck_assert_int_eq(setsockopt(cl.fd, SOL_SOCKET, SO_TIMESTAMPING, &off,
-	    sizeof(off)), 0);
+	/*
+	 * SO_TIMESTAMPNS on before SO_TIMESTAMPING off, so the socket never
+	 * stops needing stamps: otherwise the kernel may turn them off and
+	 * back on through its deferred work, and the next datagram may come
+	 * without one (see stamps_flowing()).
+	 */
 	ck_assert_int_eq(setsockopt(cl.fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
 	    sizeof(on)), 0);
+	ck_assert_int_eq(setsockopt(cl.fd, SOL_SOCKET, SO_TIMESTAMPING, &off,
+	    sizeof(off)), 0);
 	ck_assert_int_eq(ntp_sock_send(&cl, "ping", 4, &tx), 0);
 	server_echo("ping", "pong");
 	ck_assert_int_eq(client_recv(buf, sizeof(buf), &rx, &from_peer), 4);
