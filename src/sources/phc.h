@@ -4,7 +4,8 @@
  * interface (ETHTOOL_GET_TS_INFO), and the offset through the best ioctl
  * the driver has: PTP_SYS_OFFSET_PRECISE (a hardware cross-timestamp),
  * else PTP_SYS_OFFSET_EXTENDED, else PTP_SYS_OFFSET, the narrowest of
- * PHC_READS readings (ptp_phc_narrowest()).
+ * PHC_READS readings (ptp_phc_narrowest()); a burst of such readings is
+ * averaged into one (ptp_phc_combine()).
  */
 #ifndef TSYNC_PHC_H
 #define TSYNC_PHC_H
@@ -13,7 +14,11 @@
 
 #include "ptp_sample.h"
 
-#define PHC_READS	9	/* readings per offset measurement */
+#define PHC_READS	9	/* readings per ioctl (EXTENDED, basic) */
+/* Readings per measurement, averaged (ptp_phc_combine()): a cross-
+ * timestamp is one reading, the others the narrowest of PHC_READS. */
+#define PHC_BURST_PRECISE	16
+#define PHC_BURST		4
 
 enum phc_method {
 	PHC_PRECISE,
@@ -37,7 +42,7 @@ int	phc_open(struct phc *p, const char *device, const char *interface,
 	    char *err, size_t errlen);
 void	phc_close(struct phc *p);
 
-/* One reading; 0, or a negative errno (the method is downgraded on
+/* One averaged reading; 0, or a negative errno (the method is downgraded on
  * EOPNOTSUPP and the like, so the next call tries the next one). */
 int	phc_read(struct phc *p, struct ptp_phc_reading *out);
 

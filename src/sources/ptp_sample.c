@@ -118,6 +118,30 @@ ptp_phc_narrowest(const int64_t (*trip)[3], int n, struct ptp_phc_reading *out)
 }
 
 int
+ptp_phc_combine(const struct ptp_phc_reading *r, int n,
+    struct ptp_phc_reading *out)
+{
+	int64_t dsys = 0, dphc = 0, wmax = 0, lo, hi, off;
+
+	if (n < 1)
+		return -1;
+	lo = hi = r[0].phc_ns - r[0].sys_ns;
+	for (int i = 0; i < n; i++) {
+		/* differences only: the clocks' epochs may be far apart */
+		dsys += r[i].sys_ns - r[0].sys_ns;
+		dphc += r[i].phc_ns - r[0].phc_ns;
+		off = r[i].phc_ns - r[i].sys_ns;
+		lo = off < lo ? off : lo;
+		hi = off > hi ? off : hi;
+		wmax = r[i].window_ns > wmax ? r[i].window_ns : wmax;
+	}
+	out->sys_ns = r[0].sys_ns + (int64_t)llround((double)dsys / n);
+	out->phc_ns = r[0].phc_ns + (int64_t)llround((double)dphc / n);
+	out->window_ns = wmax + 2 * (hi - lo);
+	return 0;
+}
+
+int
 ptp_phc_to_sys(const struct ptp_phc_reading *a, const struct ptp_phc_reading *b,
     int64_t phc_ns, double rate_change_max, int64_t *sys_ns, double *bound_s)
 {

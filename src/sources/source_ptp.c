@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,6 +280,15 @@ open_socket(struct source *s, char *err, size_t errlen)
 	if (clear_stale(p->path, err, errlen) < 0)
 		return -1;
 	p->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Type flags are refused by some syscall interposers (clknetsim). */
+	if (p->fd < 0 && errno == EINVAL &&
+	    (p->fd = socket(AF_UNIX, SOCK_DGRAM, 0)) >= 0 &&
+	    (fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    fcntl(p->fd, F_SETFD, FD_CLOEXEC) < 0)) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		close_socket(p);
+		return -1;
+	}
 	if (p->fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;

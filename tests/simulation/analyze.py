@@ -14,8 +14,9 @@ Inputs, all written by run_scenario.sh into one directory:
                   reading it is for (real_ns, or the record's "ts").
 
 Per client it prints the RMS and maximum |true offset| over the seconds
-after the warm-up, the ratio of the candidate (node 3) to the chronyd
-reference (node 2), chronyd's own bound (root delay/2 + root dispersion)
+after the warm-up, the ratio of the candidate (node 3; node 4 in
+run_ptp.sh's runs) to the reference (node 2, chronyd; node 3, phc2sys,
+which publishes no bound), chronyd's own bound (root delay/2 + root dispersion)
 and, for any client with a bound, the share of simulated seconds where
 the bound published last, grown to that second, covered the true error.
 
@@ -230,9 +231,11 @@ def main():
                     help="seconds left out of the figures")
     ap.add_argument("--start-date", type=int, default=1262304000)
     ap.add_argument("--ref-node", type=int, default=2)
+    ap.add_argument("--ref-kind", default="chronyd",
+                    choices=("chronyd", "phc2sys"))
     ap.add_argument("--cand-node", type=int, default=3)
     ap.add_argument("--cand-kind", default="tsyncd",
-                    choices=("tsyncd", "chronyd"))
+                    choices=("tsyncd", "chronyd", "phc2sys"))
     ap.add_argument("--server-nodes", default="1",
                     help="comma-separated server nodes (true offsets shown)")
     ap.add_argument("--tsyncd-event", default="",
@@ -251,7 +254,7 @@ def main():
     for s in [int(x) for x in a.server_nodes.split(",") if x]:
         res["servers"][s] = stats(cols[s - 1], t0, end)
 
-    for node, kind in ((a.ref_node, "chronyd"), (a.cand_node, a.cand_kind)):
+    for node, kind in ((a.ref_node, a.ref_kind), (a.cand_node, a.cand_kind)):
         truth = Truth(cols[node - 1])
         c = {"node": node, "kind": kind, "offset": stats(cols[node - 1], t0, end)}
         if kind == "chronyd":
@@ -268,7 +271,7 @@ def main():
             c["coverage"] = coverage(
                 truth, [(r["node_t"], 0.0, r["bound"], r["rate"]) for r in tr],
                 t0, end) if tr else None
-        else:
+        elif kind == "tsyncd":
             p = os.path.join(a.dir, "tsyncd.log")
             recs = read_tsyncd(p, a.start_date, a.tsyncd_event) \
                 if os.path.exists(p) else []
@@ -283,7 +286,8 @@ def main():
     print("scenario %s: %d s simulated, figures over %d s after a %d s warm-up"
           % (a.scenario, end, end - t0 + 1, t0))
     for s, st in sorted(res["servers"].items()):
-        print("  server node %d: true offset mean %s" % (s, fmt_s(st["mean_s"])))
+        print("  server node %d: true offset mean %s  rms %s" % (
+            s, fmt_s(st["mean_s"]), fmt_s(st["rms_s"])))
     for node in (a.ref_node, a.cand_node):
         c = res["clients"][node]
         o = c["offset"]

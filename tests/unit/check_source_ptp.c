@@ -306,6 +306,30 @@ START_TEST(narrowest_reading)
 }
 END_TEST
 
+START_TEST(phc_burst_is_averaged)
+{
+	/* PHC 37 s ahead; offsets 37 s + {-3, +1, +2, 0} us: mean +0 ns. */
+	struct ptp_phc_reading r[4] = {
+		{ T0_NS, T0_NS + 37 * NS - 3000, 0 },
+		{ T0_NS + 10, T0_NS + 10 + 37 * NS + 1000, 0 },
+		{ T0_NS + 20, T0_NS + 20 + 37 * NS + 2000, 40 },
+		{ T0_NS + 30, T0_NS + 30 + 37 * NS, 0 },
+	};
+	struct ptp_phc_reading out;
+
+	ck_assert_int_eq(ptp_phc_combine(r, 4, &out), 0);
+	ck_assert_int_eq(out.sys_ns, T0_NS + 15);
+	ck_assert_int_eq(out.phc_ns - out.sys_ns, 37 * NS);
+	/* widest window + twice the 5 us spread: half of it bounds the mean */
+	ck_assert_int_eq(out.window_ns, 40 + 2 * 5000);
+	/* one reading: itself */
+	ck_assert_int_eq(ptp_phc_combine(r, 1, &out), 0);
+	ck_assert_int_eq(out.phc_ns - out.sys_ns, 37 * NS - 3000);
+	ck_assert_int_eq(out.window_ns, 0);
+	ck_assert_int_eq(ptp_phc_combine(r, 0, &out), -1);
+}
+END_TEST
+
 START_TEST(phc_mapping)
 {
 	/* PHC 37 s ahead and 10 ppm fast against the system clock. */
@@ -943,6 +967,7 @@ suite(void)
 	tcase_add_test(tc, other_verdicts);
 	tcase_add_test(tc, traceable_classes);
 	tcase_add_test(tc, narrowest_reading);
+	tcase_add_test(tc, phc_burst_is_averaged);
 	tcase_add_test(tc, phc_mapping);
 	tcase_add_test(tc, guard_relabelled_grandmaster);
 	tcase_add_test(tc, guard_honest_grandmaster);
