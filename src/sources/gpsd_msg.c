@@ -13,7 +13,9 @@
 #include "nmea.h"
 
 #define NS_PER_S	1000000000LL
-#define SEC_MAX		(1LL << 34)	/* beyond year 2500: garbage */
+/* The last second whose nanoseconds fit int64_t (2262-04-11): beyond, an
+ * instant is garbage, and sec * NS_PER_S would overflow. */
+#define SEC_MAX		(INT64_MAX / NS_PER_S - 1)
 
 static const struct {
 	const char	*name;
@@ -85,7 +87,7 @@ gpsd_msg_iso_time(const char *s, int64_t *ns)
 	}
 	if (s[0] != 'Z' || s[1] != '\0')
 		return -1;
-	if (nmea_to_unix(&d, &t, &sec) < 0)
+	if (nmea_to_unix(&d, &t, &sec) < 0 || sec > SEC_MAX)
 		return -1;
 	*ns = sec * NS_PER_S + frac;
 	return 0;

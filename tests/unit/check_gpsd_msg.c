@@ -143,6 +143,12 @@ START_TEST(refused_lines)
 	    GPSD_MSG_BAD_FIELD);
 	ck_assert_int_eq(parse("{\"class\":\"TOFF\",\"real_sec\":1}"),
 	    GPSD_MSG_BAD_FIELD);
+	/* found by fuzz_gpsd_msg: seconds whose nanoseconds overflow int64 */
+	ck_assert_int_eq(parse("{\"class\":\"PPS\",\"real_sec\":17179869184,"
+	    "\"real_nsec\":0,\"clock_sec\":1,\"clock_nsec\":0}"),
+	    GPSD_MSG_BAD_FIELD);
+	ck_assert_int_eq(parse("{\"class\":\"TPV\",\"mode\":3,\"time\":"
+	    "\"9999-12-31T23:59:59Z\"}"), GPSD_MSG_BAD_FIELD);
 }
 END_TEST
 
@@ -170,6 +176,10 @@ START_TEST(iso_times)
 	ck_assert_int_eq(gpsd_msg_iso_time("2026-11-27T06:42:51Zx", &ns), -1);
 	ck_assert_int_eq(gpsd_msg_iso_time("2026-11-27T24:00:00Z", &ns), -1);
 	ck_assert_int_eq(gpsd_msg_iso_time("26-11-27T06:42:51Z", &ns), -1);
+	/* the last instant whose nanoseconds fit int64_t, and the next */
+	ck_assert_int_eq(gpsd_msg_iso_time("2262-04-11T23:47:15Z", &ns), 0);
+	ck_assert_int_eq(ns, 9223372035LL * NS);
+	ck_assert_int_eq(gpsd_msg_iso_time("2262-04-11T23:47:16Z", &ns), -1);
 }
 END_TEST
 
