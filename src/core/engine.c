@@ -91,7 +91,8 @@ struct engine {
 	struct sel_result res;
 	int		ref;		/* current reference id, -1 */
 	struct anchor	a;
-	double		applied_freq;	/* what the clock runs at (discipline) */
+	double		applied_freq;	/* what the clock runs at (discipline), less
+					 * the leap feed-forward ff_applied */
 	bool		pending;	/* an action returned, not yet confirmed */
 	struct engine_action pend;
 	int64_t		pend_t;
@@ -108,6 +109,15 @@ struct engine {
 	bool		within;
 	int64_t		within_since;
 	int64_t		last_update;
+	/* leap.mode slew/smear (engine_set_leap, "leap" below) */
+	bool		have_leap, have_map, leap_was_active;
+	struct leapsmear leap;
+	int64_t		map_mono, map_utc;	/* newest sample: mono, UTC */
+	double		map_hb;		/* its hard bound */
+	double		ff_applied;	/* ramp feed-forward in force (in the clock's freq) */
+	double		pend_ff;	/* ... in the pending action */
+	bool		acct_valid;
+	int64_t		acct_t;		/* ramp vs feed-forward accounted up to here */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -327,13 +337,262 @@ engine_source_set_traceable(struct engine *e, int id, bool traceable)
 	return 0;
 }
 
+/* -------------------------------------------------------------------- leap */
+
+/*
+ * leap.mode slew and smear (engine_set_leap): the clock is steered to the
+ * target timescale UTC + s (leapsmear.h), not to UTC. Each sample is moved
+ * into that timescale as it arrives (offset + s at its instant), so that
+ * sourcestats, selection and the servo see a reference with neither the
+ * 1 s jump nor the ramp; the ramp's rate goes to the clock as a frequency
+ * feed-forward outside the servo (leap_feed_forward), so the servo's
+ * frequency stays the oscillator's. The estimate's offset is from the
+ * target timescale and max_error adds max |s| over the instant's
+ * uncertainty (leap_bound_at), so it bounds the error from UTC.
+ *
+ * A sample's instant on the leap-free timescale L comes from its own UTC
+ * reading (local + offset): exact, except within a second or so of the
+ * leap, where POSIX UTC is ambiguous and the sample is refused. Other
+ * instants are mapped from the newest sample along CLOCK_MONOTONIC,
+ * which runs at the clock's rate: off by at most the frequency range
+ * times the distance.
+ */
+#define LEAP_MAP_MARGIN_S	1e-3
+
+/* The newest sample's UTC, kept also without a leap to map from. */
+static void
+leap_map(struct engine *e, const struct sample *s, int64_t utc)
+{
+	if (!e->have_map || s->mono_ns >= e->map_mono) {
+		e->have_map = true;
+		e->map_mono = s->mono_ns;
+		e->map_utc = utc;
+		e->map_hb = isfinite(s->hard_bound_s) ? s->hard_bound_s : 1;
+	}
+}
+
+static bool
+sample_utc(const struct sample *s, int64_t *utc)
+{
+	if (!isfinite(s->offset_s) || fabs(s->offset_s) > 1e6)
+		return false;
+	*utc = s->local_ns + (int64_t)llround(s->offset_s * NS_PER_S_D);
+	return true;
+}
+
+static int
+leap_sample(struct engine *e, const struct sample *s, struct sample *out)
+{
+	int64_t l, utc;
+
+	if (!sample_utc(s, &utc) || leapsmear_free_of_utc(&e->leap, utc, &l) < 0)
+		return -1;
+	*out = *s;
+	out->offset_s += leapsmear_offset(&e->leap, l);
+	leap_map(e, s, utc);
+	return 0;
+}
+
+/* L at mono t, and how far from it the truth may be. */
+static bool
+leap_free_at(const struct engine *e, int64_t t, int64_t *l, int64_t *eps_ns)
+{
+	double d, eps;
+
+	if (!e->have_map || leapsmear_free_of_utc(&e->leap, e->map_utc, l) < 0)
+		return false;
+	d = fabs(dt_s(t, e->map_mono));
+	eps = e->map_hb + LEAP_MAP_MARGIN_S + d * (2 * e->p.max_freq +
+	    fabs(leapsmear_rate(&e->leap, e->leap.start_ns)));
+	*l += t - e->map_mono;
+	*eps_ns = (int64_t)(fmin(eps, 1e6) * NS_PER_S_D);
+	return true;
+}
+
+/*
+ * How far the target timescale moved against the clock from acct_t to t
+ * beyond what the feed-forward in force accounts for: the ramp's rate
+ * changes between two updates, the feed-forward at the next one (after
+ * up to an update interval x the rate: 0.4 ms for a 1 s interval at
+ * 400 ppm). Known exactly; 0 while the two agree.
+ */
+static double
+leap_lag(const struct engine *e, int64_t t)
+{
+	int64_t l0, l1, eps;
+
+	if (!e->have_leap || !e->acct_valid || t <= e->acct_t ||
+	    !leap_free_at(e, e->acct_t, &l0, &eps) || !leap_free_at(e, t, &l1, &eps))
+		return 0;
+	return -(leapsmear_ramp(&e->leap, l1) - leapsmear_ramp(&e->leap, l0)) -
+	    e->ff_applied * dt_s(t, e->acct_t);
+}
+
+/* At each update: the lag into the servo's phase and the stored samples,
+ * as if the reference had stepped by it. */
+static void
+leap_account(struct engine *e, int64_t now)
+{
+	double d = leap_lag(e, now);
+
+	if (d != 0) {
+		servo_shift(e->servo, d);
+		for (int i = 0; i < e->nsrc; i++)
+			sst_clock_adjusted(e->src[i].sst, now, 0, -d);
+	}
+	e->acct_valid = e->have_leap;
+	e->acct_t = now;
+}
+
+/*
+ * max |s| over when t may be on L (|delta| before any sample), and the
+ * lag since the last update, which the prediction does not include.
+ */
+static double
+leap_bound_at(const struct engine *e, int64_t t)
+{
+	int64_t l, eps;
+
+	if (!e->have_leap)
+		return 0;
+	if (!leap_free_at(e, t, &l, &eps))
+		return fabs((double)e->leap.delta_s);
+	return leapsmear_offset_bound(&e->leap, l, eps) + fabs(leap_lag(e, t));
+}
+
+static void
+leap_now(const struct engine *e, int64_t t, double *s, bool *active)
+{
+	int64_t l, eps;
+
+	*s = 0;
+	*active = false;
+	if (e->have_leap && leap_free_at(e, t, &l, &eps)) {
+		*s = leapsmear_offset(&e->leap, l);
+		*active = leapsmear_active(&e->leap, l);
+	}
+}
+
+/* "smear started: ..." and "... ended" as events. */
+static void
+leap_note(struct engine *e, int64_t now, bool active)
+{
+	char ev[32], buf[96];
+	double s;
+	bool a;
+
+	if (active == e->leap_was_active)
+		return;
+	e->leap_was_active = active;
+	leap_now(e, now, &s, &a);
+	snprintf(ev, sizeof(ev), "leap_%s_%s", leapsmear_mode_name(e->leap.mode),
+	    active ? "started" : "ended");
+	snprintf(buf, sizeof(buf), "leap %s %s: clock %+.6f s from UTC",
+	    leapsmear_mode_name(e->leap.mode), active ? "started" : "ended", s);
+	emit(e, ev, buf);
+}
+
+/*
+ * The ramp's rate -dw/dL on top of whatever the servo commands; an action
+ * of its own when only the rate changed (ramp start and end). Actions
+ * carry the total; engine_applied() takes the feed-forward back out.
+ */
+static void
+leap_feed_forward(struct engine *e, int64_t now, struct engine_action *act)
+{
+	int64_t l, eps;
+	double ff = 0;
+
+	if (!e->have_leap && e->ff_applied == 0)
+		return;
+	if (e->have_leap && leap_free_at(e, now, &l, &eps)) {
+		ff = -leapsmear_rate(&e->leap, l);
+		leap_note(e, now, leapsmear_active(&e->leap, l));
+	}
+	if (!act->set_freq) {
+		if (ff == e->ff_applied)
+			return;
+		act->set_freq = true;
+		act->freq = e->applied_freq;
+	}
+	act->freq = fmax(-e->p.max_freq, fmin(e->p.max_freq, act->freq + ff));
+	e->pending = true;
+	e->pend = *act;
+	e->pend_t = now;
+	e->pend_ff = ff;
+}
+
+/*
+ * The samples stored so far are in the old target timescale (UTC when
+ * there was no profile): they move into the new one by the difference of
+ * the two s at the newest sample, and so does the servo's phase, a known
+ * shift. A profile set inside its ramp thus steers the clock onto it (a
+ * step, within the servo's step policy), and one set before its ramp
+ * moves nothing.
+ */
+static void
+leap_rebase(struct engine *e, double s_old)
+{
+	double s_new;
+	bool a;
+
+	leap_now(e, e->map_mono, &s_new, &a);
+	if (!e->have_map || s_new == s_old)
+		return;
+	for (int i = 0; i < e->nsrc; i++)
+		sst_clock_adjusted(e->src[i].sst, e->map_mono, 0, s_old - s_new);
+	servo_shift(e->servo, s_new - s_old);
+}
+
+int
+engine_set_leap(struct engine *e, const struct leapsmear *p)
+{
+	double s_old;
+	bool a;
+
+	if (e == NULL)
+		return -1;
+	if (!e->p.discipline)
+		return 0;
+	if (p != NULL && p->mode != LEAPSMEAR_STEP && p->delta_s != 1 &&
+	    p->delta_s != -1)
+		return -1;
+	if (p != NULL && p->mode != LEAPSMEAR_STEP && e->have_leap &&
+	    memcmp(&e->leap, p, sizeof(*p)) == 0)
+		return 0;
+	leap_now(e, e->map_mono, &s_old, &a);
+	if (p == NULL || p->mode == LEAPSMEAR_STEP) {
+		e->have_leap = false;
+	} else {
+		e->leap = *p;
+		e->have_leap = true;
+		e->leap_was_active = false;
+	}
+	leap_rebase(e, s_old);
+	/* the ramp since the rebase instant is the next update's lag */
+	e->acct_valid = e->have_leap && e->have_map;
+	e->acct_t = e->map_mono;
+	return 0;
+}
+
 int
 engine_sample(struct engine *e, int id, const struct sample *s)
 {
+	struct sample moved;
+	int64_t utc;
 	int r;
 
 	if (e == NULL || s == NULL || id < 0 || id >= e->nsrc)
 		return -1;
+	if (e->have_leap) {
+		if (leap_sample(e, s, &moved) < 0) {
+			e->src[id].rejected++;
+			return 1;
+		}
+		s = &moved;
+	} else if (sample_utc(s, &utc)) {
+		leap_map(e, s, utc);
+	}
 	r = sst_add(e->src[id].sst, s);
 	if (r == 0) {
 		e->src[id].samples++;
@@ -724,7 +983,8 @@ pending_at(const struct engine *e, int64_t t)
 		if (e->pend.step)
 			p += fabs(e->pend.step_s);
 		if (e->pend.set_freq && t > e->pend_t)
-			p += fabs(e->pend.freq - e->applied_freq) * dt_s(t, e->pend_t);
+			p += fabs(e->pend.freq - (e->applied_freq + e->ff_applied)) *
+			    dt_s(t, e->pend_t);
 	}
 	return p;
 }
@@ -736,7 +996,7 @@ max_error_at(const struct engine *e, int64_t t)
 	struct osc_growth g;
 
 	growth(e, t > e->a.t0 ? dt_s(t, e->a.t0) : 0, &g);
-	return e->a.b0 + g.bound_s + pending_at(e, t);
+	return e->a.b0 + g.bound_s + pending_at(e, t) + leap_bound_at(e, t);
 }
 
 static void
@@ -779,6 +1039,8 @@ engine_estimate(const struct engine *e, int64_t mono_ns, struct engine_estimate 
 	out->bound_anchor_s = e->a.b0;
 	out->bound_growth_s = g.bound_s;
 	out->bound_pending_s = pending_at(e, mono_ns);
+	out->bound_leap_s = leap_bound_at(e, mono_ns);
+	leap_now(e, mono_ns, &out->leap_offset_s, &out->leap_active);
 	h = fmax(1e-3, dt * 1e-6);
 	out->max_error_rate = (max_error_at(e, mono_ns + (int64_t)(h * NS_PER_S_D)) -
 	    out->max_error_s) / h;
@@ -1089,6 +1351,8 @@ engine_update(struct engine *e, int64_t mono_ns, struct engine_action *act)
 	memset(act, 0, sizeof(*act));
 	if (mono_ns < e->last_update)
 		return -1;
+	if (e->have_leap || e->acct_valid)
+		leap_account(e, mono_ns);
 	before = e->state;
 	run_selection(e, mono_ns);
 	if (e->res.ok) {
@@ -1103,6 +1367,8 @@ engine_update(struct engine *e, int64_t mono_ns, struct engine_action *act)
 		if (e->state == ENGINE_HOLDOVER && before != ENGINE_HOLDOVER)
 			hold_frequency(e, mono_ns, act);
 	}
+	if (e->p.discipline)
+		leap_feed_forward(e, mono_ns, act);
 	update_within(e, mono_ns);
 	return 0;
 }
@@ -1113,7 +1379,7 @@ void
 engine_applied(struct engine *e, int64_t mono_ns, const struct engine_action *act,
     bool applied)
 {
-	double dfreq, dstep;
+	double dfreq, dstep, f;
 
 	if (e == NULL || act == NULL || !e->p.discipline)
 		return;
@@ -1128,14 +1394,17 @@ engine_applied(struct engine *e, int64_t mono_ns, const struct engine_action *ac
 		}
 		return;
 	}
-	dfreq = act->set_freq ? act->freq - e->applied_freq : 0;
+	/* the servo's frequency: the total less the leap feed-forward */
+	f = act->set_freq ? act->freq - e->pend_ff : 0;
+	dfreq = act->set_freq ? f - e->applied_freq : 0;
 	dstep = act->step ? act->step_s : 0;
 	for (int i = 0; i < e->nsrc; i++)
 		sst_clock_adjusted(e->src[i].sst, mono_ns, dfreq, dstep);
 	if (act->set_freq) {
-		e->applied_freq = act->freq;
-		if (act->freq != servo_applied_freq(e->servo))
-			servo_applied(e->servo, mono_ns, act->freq);
+		e->applied_freq = f;
+		e->ff_applied = e->pend_ff;
+		if (f != servo_applied_freq(e->servo))
+			servo_applied(e->servo, mono_ns, f);
 	}
 	if (act->step) {
 		char s[24], buf[48];

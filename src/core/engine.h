@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "leapsmear.h"
 #include "oscmodel.h"
 #include "sample.h"
 #include "select.h"
@@ -70,7 +71,8 @@ struct engine_action {
 
 struct engine_estimate {
 	int64_t		mono_ns;	/* the instant the figures are for */
-	double		offset_s;	/* x: UTC (reference) - clock */
+	double		offset_s;	/* x: UTC (reference) - clock; during a leap
+					 * slew or smear, (UTC + leap_offset_s) - clock */
 	double		u_s;		/* standard uncertainty of offset_s (k = 1) */
 	double		U_s;		/* expanded: k * u_s */
 	double		k;
@@ -79,6 +81,9 @@ struct engine_estimate {
 	double		bound_anchor_s;	/* the selection's bound at the last update */
 	double		bound_growth_s;	/* oscillator model since then */
 	double		bound_pending_s; /* an action not yet confirmed */
+	double		bound_leap_s;	/* max |leap_offset_s| over when now may be */
+	double		leap_offset_s;	/* slew/smear: the clock's target - UTC (s(t), leapsmear.h) */
+	bool		leap_active;	/* a leap slew or smear is in progress */
 	double		freq;		/* the clock's frequency error estimate */
 	double		freq_u;
 	double		max_error_rate;	/* d(max_error)/dt now (for readers that extrapolate) */
@@ -161,6 +166,19 @@ void	engine_applied(struct engine *e, int64_t mono_ns, const struct engine_actio
  */
 void	engine_disturbed(struct engine *e, int64_t mono_ns, double step_s,
 	    const char *why);
+
+/*
+ * leap.mode slew or smear for the leap p describes (copied; NULL or step
+ * mode: none, the kernel handles leaps). From now on samples are moved
+ * into the target timescale UTC + s (their 1 s jump at the leap is known,
+ * not a disturbance), actions carry the ramp's rate as a feed-forward,
+ * and the estimate's offset_s is from that timescale with max_error
+ * including |s| (bound_leap_s), so it still bounds the error from UTC.
+ * Only when disciplining (otherwise ignored). Set it before the ramp
+ * starts and clear it after it ends: changing it mid-ramp moves the
+ * reference by s. Returns 0, -1 on bad arguments.
+ */
+int	engine_set_leap(struct engine *e, const struct leapsmear *p);
 
 /* Figures projected to mono_ns (grown by the holdover model since the
  * last update when there is no selection). -1 before any estimate. */

@@ -425,6 +425,13 @@ servo_applied(struct servo *s, int64_t mono_ns, double freq)
 	s->u = freq;
 }
 
+void
+servo_shift(struct servo *s, double dx_s)
+{
+	if (s->have_state && isfinite(dx_s))
+		s->k.x += dx_s;
+}
+
 enum servo_state
 servo_state(const struct servo *s)
 {

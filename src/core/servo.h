@@ -96,6 +96,13 @@ void	servo_predict(const struct servo *s, int64_t mono_ns, double *x,
 void	servo_applied(struct servo *s, int64_t mono_ns, double freq);
 
 /*
+ * The reference moved by dx_s, known exactly (a leap-second ramp that the
+ * clock's feed-forward started a moment late, engine.c "leap"): the phase
+ * estimate moves with it, its uncertainty and the lock do not change.
+ */
+void	servo_shift(struct servo *s, double dx_s);
+
+/*
  * Forget phase and lock; keep the frequency estimate as the prior with the
  * initial uncertainty. Steps already taken still count against the limit.
  */

@@ -24,7 +24,7 @@
 
 #define NS_PER_S	1000000000LL
 #define MONO0_NS	(1000 * NS_PER_S)	/* as if booted 1000 s ago */
-#define EPOCH_NS	(1800000000LL * NS_PER_S) /* local clock's reading at t = 0 */
+#define EPOCH_NS	(SIM_EPOCH_S * NS_PER_S)
 #define READ_K		5.0	/* timestamp noise truncated at 5 sigma */
 #define FREQ_MAX	1e-3	/* |clock frequency| allowance in packet bounds */
 
@@ -50,6 +50,10 @@ struct run {
 	double		sum_sq, sum_u, sum_sq_est, sum_sq_all;
 	enum engine_state last_state;
 	bool		have_state;
+	struct leapsmear leap;		/* sc->leap.enabled */
+	int64_t		jump_t_ns;	/* true time at which POSIX UTC jumps */
+	bool		kernel_leapt;
+	bool		leap_told;	/* engine_set_leap() called */
 };
 
 static int64_t
@@ -152,6 +156,15 @@ gen_refclock(struct run *r, struct src_state *st, int64_t t_ns, struct sample *s
 		    "local reading noise");
 }
 
+/* The leap applied to UTC at true time t: delta after the jump, else 0. */
+static double
+leap_j(const struct run *r, int64_t t_ns)
+{
+	if (!r->sc->leap.enabled || t_ns < r->jump_t_ns)
+		return 0;
+	return r->leap.delta_s;
+}
+
 static bool
 src_active(const struct scn_source *p, double t)
 {
@@ -185,6 +198,7 @@ feed_sources(struct run *r, int64_t t_ns)
 			gen_refclock(r, st, t_ns, &smp);
 		smp.local_ns = EPOCH_NS + smp.mono_ns - MONO0_NS +
 		    ns_of(oscsim_phase(r->osc));
+		smp.offset_s -= leap_j(r, smp.mono_ns - MONO0_NS);
 		smp.leap = SAMPLE_LEAP_NONE;
 		rc = engine_sample(r->e, st->id, &smp);
 		r->res->src[i].sent++;
@@ -340,29 +354,37 @@ score_point(struct run *r, long i, double t, int64_t mono_ns)
 	struct sim_result *res = r->res;
 	struct engine_estimate est;
 	struct engine_status st;
-	double true_off = -oscsim_phase(r->osc);
-	double est_err = NAN, true_err;
+	/* UTC - local; with a slew or smear the clock's target is UTC + s */
+	double true_off = -oscsim_phase(r->osc) - leap_j(r, ns_of(t));
+	double s = r->sc->leap.enabled ?
+	    leapsmear_offset(&r->leap, EPOCH_NS + ns_of(t)) : 0;
+	double true_tgt = r->sc->leap.enabled ? true_off + s : true_off;
+	double est_err = NAN, est_tgt = NAN, true_err;
 
 	memset(&est, 0, sizeof(est));
 	engine_status(r->e, mono_ns, &st);
 	note_state(r, t, &st);
 	res->points++;
 	if (engine_estimate(r->e, mono_ns, &est) == 0) {
+		/* max_error bounds the error from UTC; u and U from the target */
 		est_err = est.offset_s - true_off;
+		est_tgt = est.offset_s - true_tgt;
 		score_bound(r, t, &est, est_err);
 	}
-	true_err = r->sc->eng.discipline ? true_off : est_err;
+	true_err = r->sc->eng.discipline ? true_tgt : est_tgt;
 	if (t <= r->conv_end_s && !(fabs(true_err) < SIM_CONV_S))
 		r->last_bad_s = t;
 	score_holdover(r, t, &est, &st, est_err);
-	score_steady(r, t, &est, &st, est_err, true_err);
+	score_steady(r, t, &est, &st, est_tgt, true_err);
 	score_sources(r, t, mono_ns);
 	if (i < res->ntrace) {
 		res->true_err_s[i] = true_err;
-		res->est_err_s[i] = est_err;
-		res->U_s[i] = isnan(est_err) ? NAN : est.U_s;
-		res->max_error_s[i] = isnan(est_err) ? NAN : est.max_error_s;
+		res->est_err_s[i] = est_tgt;
+		res->U_s[i] = isnan(est_tgt) ? NAN : est.U_s;
+		res->max_error_s[i] = isnan(est_tgt) ? NAN : est.max_error_s;
 		res->state[i] = st.state;
+		res->leap_s[i] = s;
+		res->leap_active[i] = est.leap_active;
 	}
 }
 
@@ -393,8 +415,11 @@ alloc_trace(struct sim_result *res, long n)
 	res->U_s = calloc((size_t)n, sizeof(double));
 	res->max_error_s = calloc((size_t)n, sizeof(double));
 	res->state = calloc((size_t)n, sizeof(int));
+	res->leap_s = calloc((size_t)n, sizeof(double));
+	res->leap_active = calloc((size_t)n, sizeof(int));
 	return res->true_err_s && res->est_err_s && res->U_s &&
-	    res->max_error_s && res->state ? 0 : -1;
+	    res->max_error_s && res->state && res->leap_s && res->leap_active ?
+	    0 : -1;
 }
 
 /* Sources' streams: seeded apart from the oscillator's and each other's. */
@@ -443,6 +468,50 @@ wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/*
+ * Step mode: the kernel inserts (deletes) the second, stepping the clock
+ * by -delta. It does so at the clock's midnight, which is within the
+ * clock's error (microseconds) of UTC's; the harness steps at UTC's, its
+ * grid cannot tell the two apart.
+ */
+static void
+kernel_leap(struct run *r, int64_t t_ns)
+{
+	if (!r->sc->leap.enabled || r->sc->leap.mode != LEAPSMEAR_STEP ||
+	    r->kernel_leapt || t_ns < r->jump_t_ns)
+		return;
+	r->kernel_leapt = true;
+	oscsim_adjust(r->osc, 0, -r->leap.delta_s);
+	r->res->leap_steps++;
+	r->res->leap_step_s = -r->leap.delta_s;
+}
+
+/* The scenario's leap: the profile (also the truth's) and the engine's. */
+static int
+setup_leap(struct run *r)
+{
+	const struct scn_leap *lp = &r->sc->leap;
+
+	if (!lp->enabled)
+		return 0;
+	if (leapsmear_init(&r->leap, lp->mode, EPOCH_NS + ns_of(lp->at_s), lp->delta,
+	    ns_of(lp->window_s), lp->slew_rate) < 0)
+		return -1;
+	r->jump_t_ns = r->leap.jump_ns - EPOCH_NS;
+	return 0;
+}
+
+/* The engine learns the mode at leap.set_at, before that step's samples. */
+static void
+tell_leap(struct run *r, int64_t t_ns)
+{
+	if (!r->sc->leap.enabled || r->leap_told || t_ns < ns_of(r->sc->leap.set_at_s))
+		return;
+	r->leap_told = true;
+	if (engine_set_leap(r->e, &r->leap) < 0 && r->opts->log != NULL)
+		fprintf(r->opts->log, "  [%s] engine_set_leap refused\n", r->sc->name);
+}
+
 static void
 loop(struct run *r)
 {
@@ -455,6 +524,8 @@ loop(struct run *r)
 		struct engine_action act;
 
 		oscsim_advance(r->osc, r->sc->step_s);
+		kernel_leap(r, t_ns);
+		tell_leap(r, t_ns);
 		feed_sources(r, t_ns);
 		memset(&act, 0, sizeof(act));
 		if (engine_update(r->e, mono_ns, &act) == 0)
@@ -504,7 +575,8 @@ sim_run(const struct scenario *sc, const struct sim_opts *opts,
 	w0 = wall_now();
 	r.osc = oscsim_create(&sc->osc, sc->seed);
 	r.e = engine_create(&sc->eng, on_event, &r);
-	if (r.osc != NULL && r.e != NULL && setup_sources(&r) == 0) {
+	if (r.osc != NULL && r.e != NULL && setup_sources(&r) == 0 &&
+	    setup_leap(&r) == 0) {
 		oscsim_adjust(r.osc, 0, -sc->initial_offset_s);
 		loop(&r);
 		finish(&r);
@@ -528,8 +600,12 @@ sim_result_free(struct sim_result *res)
 	free(res->U_s);
 	free(res->max_error_s);
 	free(res->state);
+	free(res->leap_s);
+	free(res->leap_active);
 	res->true_err_s = res->est_err_s = res->U_s = res->max_error_s = NULL;
 	res->state = NULL;
+	res->leap_s = NULL;
+	res->leap_active = NULL;
 }
 
 static bool
@@ -551,13 +627,18 @@ sim_result_same(const struct sim_result *a, const struct sim_result *b)
 	    !same_doubles(a->est_err_s, b->est_err_s, a->ntrace) ||
 	    !same_doubles(a->U_s, b->U_s, a->ntrace) ||
 	    !same_doubles(a->max_error_s, b->max_error_s, a->ntrace) ||
-	    memcmp(a->state, b->state, (size_t)a->ntrace * sizeof(int)) != 0)
+	    memcmp(a->state, b->state, (size_t)a->ntrace * sizeof(int)) != 0 ||
+	    !same_doubles(a->leap_s, b->leap_s, a->ntrace) ||
+	    memcmp(a->leap_active, b->leap_active,
+	    (size_t)a->ntrace * sizeof(int)) != 0)
 		return false;
 	/* the scalar figures, minus wall time and the trace pointers */
 	x.wall_s = y.wall_s = x.speed = y.speed = 0;
 	x.true_err_s = y.true_err_s = x.est_err_s = y.est_err_s = NULL;
 	x.U_s = y.U_s = x.max_error_s = y.max_error_s = NULL;
 	x.state = y.state = NULL;
+	x.leap_s = y.leap_s = NULL;
+	x.leap_active = y.leap_active = NULL;
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 

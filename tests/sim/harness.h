@@ -11,6 +11,11 @@
  * Signs: oscsim's x is local - true; the engine's offsets are reference -
  * local. The harness's "true offset" is -x (reference - local), without
  * the white PM of a reading (that is the sources' timestamp noise).
+ * With a leap (scenario.h, struct scn_leap) the reference is POSIX UTC,
+ * true time less the leap after it, and a slew or smear steers the clock
+ * to UTC + s (leapsmear.h): max_error is scored against UTC - local, the
+ * other figures (true error, U, convergence) against the target,
+ * (UTC + s) - local, as the engine's offset_s and u are.
  */
 #ifndef TSYNC_HARNESS_H
 #define TSYNC_HARNESS_H
@@ -22,6 +27,7 @@
 #include "scenario.h"
 
 #define SIM_MAX_TRANSITIONS	64
+#define SIM_EPOCH_S	1800000000LL	/* the local clock's reading at t = 0 (2027-01-15) */
 #define SIM_CONV_S		10e-6	/* convergence: |true error| below this and stays */
 
 struct sim_opts {
@@ -78,6 +84,8 @@ struct sim_result {
 
 	double		conv_t_s;	/* < 0: never (within the sourced span) */
 	int		steps;
+	int		leap_steps;	/* leap: the kernel's (step mode), by leap_step_s */
+	double		leap_step_s;
 
 	/* holdover: the first entry into ENGINE_HOLDOVER */
 	double		holdover_t_s;	/* < 0: none */
@@ -94,10 +102,15 @@ struct sim_result {
 	int		nsources;
 	struct sim_source_result src[SCN_MAX_SOURCES];
 
-	/* per 1 s point i (t = i + 1 s); NAN where there was no estimate */
+	/* per 1 s point i (t = i + 1 s); NAN where there was no estimate;
+	 * true and estimate errors from the clock's target (UTC + leap_s) */
 	long		ntrace;
 	double		*true_err_s, *est_err_s, *U_s, *max_error_s;
 	int		*state;
+	/* leap scenarios: s(t), the clock's target - UTC by the scenario's
+	 * own profile (0 without a leap), and the engine's leap_active */
+	double		*leap_s;
+	int		*leap_active;
 };
 
 /* 0, or -1 (bad scenario, engine refused its params, no memory). */

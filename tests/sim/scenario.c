@@ -341,6 +341,32 @@ read_sources(struct loader *l, const yaml_node_t *n, struct scenario *sc)
 }
 
 static int
+read_leap(struct loader *l, const yaml_node_t *n, struct scn_leap *lp)
+{
+	const struct field f[] = {
+		{ "mode", F_STR, lp->mode_name, sizeof(lp->mode_name), 0, 0 },
+		D("at", &lp->at_s, 1, 1e7),
+		{ "delta", F_INT, &lp->delta, 0, -1, 1 },
+		D("window", &lp->window_s, 1, 7 * 86400),
+		D("slew_rate", &lp->slew_rate, 1e-6, 0.1),
+		D("set_at", &lp->set_at_s, 0, 1e7),
+	};
+
+	snprintf(lp->mode_name, sizeof(lp->mode_name), "step");
+	lp->delta = 1;
+	lp->window_s = 86400;
+	lp->slew_rate = 4e-4;
+	if (read_map(l, n, "leap", f, sizeof(f) / sizeof(f[0])) < 0)
+		return -1;
+	if (leapsmear_mode_parse(lp->mode_name, &lp->mode) < 0)
+		return fail(l, n, "leap: mode: unknown value \"%s\"", lp->mode_name);
+	if (lp->delta == 0 || lp->at_s != floor(lp->at_s))
+		return fail(l, n, "leap: delta must be +-1 and at whole seconds");
+	lp->enabled = true;
+	return 0;
+}
+
+static int
 read_top(struct loader *l, const yaml_node_t *root, struct scenario *sc)
 {
 	const struct field f[] = {
@@ -352,6 +378,7 @@ read_top(struct loader *l, const yaml_node_t *root, struct scenario *sc)
 		T("oscillator", F_DOUBLE, NULL),	/* sections: own readers */
 		T("engine", F_DOUBLE, NULL),
 		T("sources", F_DOUBLE, NULL),
+		T("leap", F_DOUBLE, NULL),
 	};
 	const size_t nf = sizeof(f) / sizeof(f[0]);
 	unsigned seen = 0;
@@ -381,6 +408,8 @@ read_top(struct loader *l, const yaml_node_t *root, struct scenario *sc)
 			r = read_engine(l, v, &sc->eng);
 		else if (strcmp(ks, "sources") == 0)
 			r = read_sources(l, v, sc);
+		else if (strcmp(ks, "leap") == 0)
+			r = read_leap(l, v, &sc->leap);
 		else
 			r = parse_value(l, v, &f[i]);
 		if (r < 0)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "leapsmear.h"
 #include "oscsim.h"
 
 #define SCN_MAX_SOURCES	8
@@ -55,6 +56,23 @@ struct scn_source {
 	double		proc_s;		/* server processing time t3 - t2 (1e-5) */
 };
 
+/*
+ * A leap second (leap: in the file): the sources' reference is POSIX UTC,
+ * which repeats (inserted) or skips (deleted) a second at true time at_s;
+ * the engine is told the mode (engine_set_leap); in step mode the harness
+ * plays the kernel and steps the clock by -delta at that instant.
+ */
+struct scn_leap {
+	bool		enabled;
+	char		mode_name[8];	/* step | slew | smear */
+	enum leapsmear_mode mode;
+	double		at_s;		/* the UTC midnight, whole seconds of true time */
+	int		delta;		/* +1 inserted, -1 deleted */
+	double		window_s;	/* smear: length (86400) */
+	double		slew_rate;	/* slew: fractional (4e-4) */
+	double		set_at_s;	/* the engine learns the mode then (0: at start) */
+};
+
 struct scenario {
 	char		path[256];
 	char		name[64];	/* file name without .yaml */
@@ -67,6 +85,7 @@ struct scenario {
 	struct engine_params eng;
 	int		nsources;
 	struct scn_source src[SCN_MAX_SOURCES];
+	struct scn_leap leap;
 };
 
 /* 0, or -1 with "file:line: message" in err. */
