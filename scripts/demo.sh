@@ -14,20 +14,127 @@
 # second source, `type: gnss`, NMEA alone; if it cannot start, the demo
 # goes on without it.
 #
-# They keep running in the background; logs in build/. Stop them with
+# When root and `ip netns` works, it also starts a PTP pair (linuxptp): a
+# grandmaster and a slave ptp4l in two network namespaces (tsdemo-gm,
+# tsdemo-sl) joined by a veth pair, software timestamping (-S). The
+# grandmaster announces clockClass 6 and (pmc SET GRANDMASTER_SETTINGS_NP)
+# timeTraceable; the slave runs with free_running 1, and tsyncd, in this
+# namespace, follows it over its management socket (build/lab/ptp-slave.sock)
+# as a third source, `type: ptp` (no `trace:`: a grandmaster on this host's
+# own clock is no UTC(k), whatever its clockClass). Namespaces share this host's
+# CLOCK_REALTIME and ptp4l -S resets its frequency at start even with
+# free_running 1, so both run under `capsh --drop=cap_sys_time`, checked in
+# /proc before going on (as tests/integration/test_ptp_source.py does).
+# Not root, no `ip netns`, or no linuxptp/capsh: skipped with a message.
+#
+# They keep running in the background; logs in build/. Stop them all (and
+# remove the namespaces) with
+#   ./scripts/demo.sh --stop
+# or by hand:
 #   kill $(cat build/tsyncd.pid) $(cat build/lab/chronyd.pid) \
-#       $(cat build/lab/gnss_feeder.pid)
+#       $(cat build/lab/gnss_feeder.pid) $(cat build/lab/ptp4l-*.pid)
+#   ip netns del tsdemo-gm; ip netns del tsdemo-sl
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
-"$top/scripts/deps.sh"
-BUILD_DIR=$build "$top/scripts/build.sh"
 tsyncd=$build/src/tsyncd
 tsctl=$build/src/tsctl/tsctl
 conf=$top/conf/tsyncd.yaml
 sock=/run/tsyncd/tsyncd.sock
 lab=$build/lab
 lab_port=11123
+ns_gm=tsdemo-gm
+ns_sl=tsdemo-sl
+
+# The PTP pair of an earlier run (or of a failed start): ptp4l, namespaces.
+ptp_lab_stop() {
+	pids=""
+	for f in "$lab"/ptp4l-gm.pid "$lab"/ptp4l-sl.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null && pids="$pids $(cat "$f")"
+		rm -f "$f"
+	done
+	# gone before their namespaces (and veth) are deleted
+	i=0
+	for p in $pids; do
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	done
+	for ns in $ns_gm $ns_sl; do
+		ip netns del "$ns" 2>/dev/null || :
+	done
+	rm -f "$lab/ptp-gm.sock" "$lab/ptp-slave.sock" "$lab/pmc.sock"
+}
+
+if [ "${1:-}" = "--stop" ]; then
+	for f in "$build/tsyncd.pid" "$lab/chronyd.pid" "$lab/gnss_feeder.pid"; do
+		p=$(cat "$f" 2>/dev/null) && kill "$p" 2>/dev/null &&
+		    echo "demo: stopped pid $p ($f)"
+		rm -f "$f"
+	done
+	ptp_lab_stop
+	echo "demo: stopped"
+	exit 0
+fi
+"$top/scripts/deps.sh"
+BUILD_DIR=$build "$top/scripts/build.sh"
+
+# Why the PTP pair cannot run here, or nothing.
+ptp_lab_unavailable() {
+	[ "$(id -u)" -eq 0 ] || { echo "not root"; return; }
+	for c in ptp4l pmc capsh ip; do
+		command -v $c >/dev/null 2>&1 || { echo "$c is not installed"; return; }
+	done
+	ip netns add $ns_gm 2>/dev/null || { echo "ip netns add fails here"; return; }
+	ip netns del $ns_gm
+}
+
+# One ptp4l in namespace $1 on interface $2 with config $3, without
+# CAP_SYS_TIME; its pid in $lab/ptp4l-$4.pid. Fails, killing it, unless
+# /proc shows it running as ptp4l without CAP_SYS_TIME.
+ptp4l_start() {
+	nohup ip netns exec "$1" capsh --drop=cap_sys_time -- -c \
+	    "exec ptp4l -S -m -i $2 -f $3" >"$lab/ptp4l-$4.log" 2>&1 &
+	echo $! >"$lab/ptp4l-$4.pid"
+	i=0
+	while [ $i -lt 50 ]; do
+		[ "$(cat /proc/$!/comm 2>/dev/null)" = ptp4l ] && break
+		sleep 0.1; i=$((i + 1))
+	done
+	capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$!/status 2>/dev/null)
+	# CAP_SYS_TIME is bit 25
+	if [ "$(cat /proc/$!/comm 2>/dev/null)" != ptp4l ] || [ -z "$capeff" ] ||
+	    [ $(( (0x$capeff >> 25) & 1 )) -ne 0 ]; then
+		kill $! 2>/dev/null || :
+		echo "demo: warning: ptp4l ($4) not confirmed running without CAP_SYS_TIME (CapEff '$capeff'); killed" >&2
+		return 1
+	fi
+	echo "demo: ptp4l ($4) in $1: pid $!, CapEff $capeff (no CAP_SYS_TIME)"
+}
+
+# The PTP pair; returns non-zero (cleaned up) when any step fails.
+ptp_lab_start() {
+	ip netns add $ns_gm && ip netns add $ns_sl &&
+	ip link add tsdemo-g type veth peer name tsdemo-s &&
+	ip link set tsdemo-g netns $ns_gm && ip link set tsdemo-s netns $ns_sl &&
+	ip -n $ns_gm addr add 10.232.0.1/24 dev tsdemo-g &&
+	ip -n $ns_sl addr add 10.232.0.2/24 dev tsdemo-s &&
+	ip -n $ns_gm link set tsdemo-g up && ip -n $ns_sl link set tsdemo-s up &&
+	ip -n $ns_gm link set lo up && ip -n $ns_sl link set lo up || return 1
+	rm -f "$lab/ptp-gm.sock" "$lab/ptp-slave.sock"
+	printf '[global]\nclockClass 6\nclockAccuracy 0x21\noffsetScaledLogVariance 0x4e5d\ntimeSource 0x20\npriority1 10\ndomainNumber 0\nlogSyncInterval 0\nuse_syslog 0\nuds_address %s\n' \
+	    "$lab/ptp-gm.sock" >"$lab/ptp4l-gm.cfg"
+	printf '[global]\nslaveOnly 1\nfree_running 1\ndomainNumber 0\nuse_syslog 0\nuds_address %s\n' \
+	    "$lab/ptp-slave.sock" >"$lab/ptp4l-sl.cfg"
+	ptp4l_start $ns_gm tsdemo-g "$lab/ptp4l-gm.cfg" gm || return 1
+	ptp4l_start $ns_sl tsdemo-s "$lab/ptp4l-sl.cfg" sl || return 1
+	i=0; while [ ! -S "$lab/ptp-gm.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	# timeTraceable and a valid currentUtcOffset: only pmc sets them
+	rm -f "$lab/pmc.sock"
+	pmc -u -b 0 -i "$lab/pmc.sock" -s "$lab/ptp-gm.sock" \
+	    "SET GRANDMASTER_SETTINGS_NP clockClass 6 clockAccuracy 0x21 offsetScaledLogVariance 0x4e5d currentUtcOffset 37 leap61 0 leap59 0 currentUtcOffsetValid 1 ptpTimescale 0 timeTraceable 1 frequencyTraceable 1 timeSource 0x20" \
+	    >"$lab/pmc.log" 2>&1
+	grep -q RESPONSE "$lab/pmc.log" || return 1
+	echo "demo: PTP grandmaster (clockClass 6, timeTraceable) in $ns_gm, slave (free_running 1) in $ns_sl, veth, software timestamps"
+}
 
 # A demo tsyncd from an earlier run is replaced, not duplicated.
 if [ -f "$build/tsyncd.pid" ] && kill "$(cat "$build/tsyncd.pid")" 2>/dev/null; then
@@ -76,6 +183,17 @@ EOF
 	else
 		echo "demo: warning: the simulated GNSS receiver did not start (log: $lab/gnss_feeder.log); going on without it" >&2
 		rm -f "$lab/gnss_feeder.pid"
+	fi
+	# The PTP pair, when root and network namespaces work here.
+	ptp_lab_stop
+	why=$(ptp_lab_unavailable)
+	if [ -n "$why" ]; then
+		echo "demo: no PTP pair: $why (it needs root, ip netns, linuxptp and capsh)"
+	elif ptp_lab_start; then
+		src="$src\n  - {name: ptp, type: ptp, uds: $lab/ptp-slave.sock, free_running: true}"
+	else
+		echo "demo: warning: the PTP pair did not start (logs: $lab/ptp4l-*.log, $lab/pmc.log); going on without it" >&2
+		ptp_lab_stop
 	fi
 	sed "s|^sources: \[\]|sources:\n$src|" "$conf" >"$build/demo.yaml"
 	conf=$build/demo.yaml

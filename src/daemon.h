@@ -14,6 +14,7 @@
 #include "clockwatch.h"
 #include "engine.h"
 #include "leapfile.h"
+#include "leapsmear.h"
 
 struct audit;
 struct cfg;
@@ -75,6 +76,8 @@ struct daemon {
 	bool			trace_pending;	/* write a "trace" audit record after this update */
 	char			trace_reason[128];
 	int			kernel_leap;	/* the leap flag we set: 0, +1, -1 */
+	bool			leap_prof_set;	/* leap.mode slew/smear: the engine has ... */
+	struct leapsmear	leap_prof;	/* ... this profile (daemon_leap.c) */
 	bool			kernel_warned;	/* a failed status write was logged */
 };
 

@@ -7,7 +7,8 @@
  * after every engine update from the published max_error and u, with
  * STA_UNSYNC while tsyncd has no lock; the TAI offset comes from the
  * leap-second table, and STA_INS/STA_DEL are armed on the leap day only,
- * so the kernel inserts or deletes the second at the end of that UTC day.
+ * so the kernel inserts or deletes the second at the end of that UTC day
+ * (leap.mode step; slew and smear never arm it).
  *
  * With any driver but sim, CLOCK_REALTIME - CLOCK_MONOTONIC is watched
  * (clockwatch.h): a change we did not make is a step by another process,
@@ -31,10 +32,12 @@
 #define UNSYNC_MAXERROR_NS	(16 * INT64_C(1000000000))
 #define DAY_S			86400
 
+/* sim and phc: CLOCK_REALTIME is not the disciplined clock. */
 static bool
 watched(const struct daemon *d)
 {
-	return strcmp(clock_name(d->clock), "sim") != 0;
+	return strcmp(clock_name(d->clock), "sim") != 0 &&
+	    strcmp(clock_name(d->clock), "phc") != 0;
 }
 
 void
@@ -135,7 +138,9 @@ kernel_publish(struct daemon *d, int64_t now)
 	int64_t local;
 	int leap, tai, rc;
 
-	if (!clock_disciplined(d->clock) || clock_read(d->clock, &local) < 0)
+	/* A PHC has no kernel status to write (clock_phc.c). */
+	if (!clock_disciplined(d->clock) || strcmp(clock_name(d->clock),
+	    "phc") == 0 || clock_read(d->clock, &local) < 0)
 		return;
 	engine_status(d->engine, now, &st);
 	memset(&ks, 0, sizeof(ks));
@@ -149,6 +154,9 @@ kernel_publish(struct daemon *d, int64_t now)
 	leap = ks.unsync ? 0 : leap_today(d, local, &tai);
 	if (ks.unsync)
 		(void)leap_today(d, local, &tai);
+	/* leap.mode slew/smear: tsyncd moves the clock itself (daemon_leap.c) */
+	if (d->cfg->leap.mode != CFG_LEAP_STEP)
+		leap = 0;
 	ks.leap = leap > 0 ? CLOCK_LEAP_INSERT : leap < 0 ? CLOCK_LEAP_DELETE :
 	    CLOCK_LEAP_NONE;
 	/* Without a usable table, leave the kernel's TAI offset as it is. */

@@ -1,7 +1,8 @@
 /*
  * daemon_leap.c - tsyncd's leap-second table: loaded from leap.file at
  * start and at SIGHUP, its validity checked every minute, shown by
- * `tsctl leap` and recorded in the audit log.
+ * `tsctl leap` and recorded in the audit log; and leap.mode slew/smear:
+ * the engine's profile for the next leap (leap_profile()).
  */
 #include "config.h"
 
@@ -97,7 +98,136 @@ leap_next_json(const struct leap_table *t, int64_t now_s)
 	    "tai_offset_s", leapfile_tai_offset(t, when));
 }
 
-/* The "leap" object of status and of the leap command. */
+/* ------------------------------------------------------------ mode */
+
+/*
+ * leap.mode slew and smear (leapsmear.h): the engine gets the profile for
+ * the next leap from PROFILE_AHEAD_S before its ramp starts until
+ * PROFILE_AFTER_S after it ends; step mode leaves the leap to the kernel
+ * (daemon_kernel.c). Only a disciplining clock driver is steered.
+ * The slew rate is SLEW_SHARE of clock.max_frequency, leaving the servo
+ * the rest for the oscillator's own frequency error.
+ */
+#define PROFILE_AHEAD_S	86400
+#define PROFILE_AFTER_S	60
+#define SLEW_SHARE	0.8
+
+static enum leapsmear_mode
+leap_mode(const struct daemon *d)
+{
+	switch (d->cfg->leap.mode) {
+	case CFG_LEAP_SLEW: return LEAPSMEAR_SLEW;
+	case CFG_LEAP_SMEAR: return LEAPSMEAR_SMEAR;
+	case CFG_LEAP_STEP: break;
+	}
+	return LEAPSMEAR_STEP;
+}
+
+/* The profile for the leap after now_s, if it is due soon. */
+static bool
+profile_due(struct daemon *d, int64_t now_s, struct leapsmear *p)
+{
+	enum leapsmear_mode m = leap_mode(d);
+	int64_t when;
+	int delta;
+
+	if (m == LEAPSMEAR_STEP || !d->cfg->clock.discipline ||
+	    !clock_disciplined(d->clock) || !leap_usable(&d->leap) ||
+	    leapfile_next(&d->leap.t, now_s, &when, &delta) != 1 ||
+	    leapsmear_init(p, m, when * NS_PER_S, delta,
+	    d->cfg->leap.smear_window_ns,
+	    SLEW_SHARE * d->cfg->clock.max_frequency_ppb * 1e-9) < 0)
+		return false;
+	return now_s >= p->start_ns / NS_PER_S - PROFILE_AHEAD_S;
+}
+
+/* L of the ramp as UTC for people: a slew starts at the midnight. */
+static void
+ramp_date(const struct leapsmear *p, int64_t free_ns, char *buf, size_t len)
+{
+	int64_t utc = free_ns == p->jump_ns ? p->leap_ns :
+	    leapsmear_utc_of_free(p, free_ns);
+
+	leap_date(utc / NS_PER_S, true, buf, len);
+}
+
+/* Logged, published to subscribers and audited: armed and done. */
+static void
+profile_note(struct daemon *d, const struct leapsmear *p, bool armed)
+{
+	const char *ev = armed ? "leap_mode_armed" : "leap_mode_done";
+	const char *mode = leapsmear_mode_name(p->mode);
+	char from[40], to[40];
+	json_t *j;
+
+	ramp_date(p, p->start_ns, from, sizeof(from));
+	ramp_date(p, p->end_ns, to, sizeof(to));
+	j = json_pack("{s:s, s:i, s:s, s:s}", "mode", mode, "delta_s", p->delta_s,
+	    "start", from, "end", to);
+	if (armed)
+		log_at(LL_NOTICE, ev, json_incref(j), "leap second (%+d s) will be "
+		    "%sed from %s to %s; the kernel is not armed", p->delta_s,
+		    mode, from, to);
+	else
+		log_at(LL_INFO, ev, json_incref(j), "leap second %sed (%s to %s)",
+		    mode, from, to);
+	if (d->ctl != NULL)
+		ctl_server_publish(d->ctl, ev, json_incref(j));
+	if (j != NULL)
+		json_object_set_new(j, "event", json_string(armed ? "ramp_armed" :
+		    "ramp_done"));
+	audit_record(d, "leap", j);
+}
+
+static void
+leap_profile(struct daemon *d, int64_t now_s)
+{
+	struct leapsmear p;
+
+	if (profile_due(d, now_s, &p)) {
+		if (d->leap_prof_set && memcmp(&p, &d->leap_prof, sizeof(p)) == 0)
+			return;
+		if (engine_set_leap(d->engine, &p) < 0)
+			return;
+		d->leap_prof = p;
+		d->leap_prof_set = true;
+		profile_note(d, &p, true);
+		return;
+	}
+	/* after the ramp (now_s is the clock's, UTC + s: a minute's margin) */
+	if (d->leap_prof_set && (now_s - PROFILE_AFTER_S) * NS_PER_S >
+	    d->leap_prof.end_ns) {
+		engine_set_leap(d->engine, NULL);
+		d->leap_prof_set = false;
+		profile_note(d, &d->leap_prof, false);
+	}
+}
+
+/*
+ * The profile in force: its window in UTC and, from the engine, the
+ * clock's target offset from UTC now (clock_minus_utc_s) and the part of
+ * max_error that covers it (bound_s).
+ */
+static json_t *
+ramp_json(struct daemon *d)
+{
+	const struct leapsmear *p = &d->leap_prof;
+	struct engine_estimate e;
+	bool have;
+	char from[40], to[40];
+
+	if (!d->leap_prof_set)
+		return json_null();
+	have = engine_estimate(d->engine, daemon_mono_ns(), &e) == 0;
+	ramp_date(p, p->start_ns, from, sizeof(from));
+	ramp_date(p, p->end_ns, to, sizeof(to));
+	return json_pack("{s:s, s:i, s:s, s:s, s:b, s:o, s:o}",
+	    "mode", leapsmear_mode_name(p->mode), "delta_s", p->delta_s,
+	    "start", from, "end", to, "active", have && e.leap_active,
+	    "clock_minus_utc_s", have ? json_real(e.leap_offset_s) : json_null(),
+	    "bound_s", have ? json_real(e.bound_leap_s) : json_null());
+}
+
 /* ------------------------------------------------------------ votes */
 
 #define MAX_VOTES	32
@@ -178,7 +308,7 @@ leap_json(void *arg)
 	leap_date(l->t.expires_unix_s, false, expires, sizeof(expires));
 	leap_date(l->t.updated_unix_s, false, updated, sizeof(updated));
 	return json_pack("{s:s, s:b, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?, s:o, "
-	    "s:s}",
+	    "s:s, s:s, s:I, s:o}",
 	    "file", d->cfg->leap.file,
 	    "valid", l->loaded && l->t.hash_ok,
 	    "expires", l->loaded && expires[0] ? expires : NULL,
@@ -193,7 +323,10 @@ leap_json(void *arg)
 	    "error", l->error[0] != '\0' ? l->error : NULL,
 	    "sources", votes,
 	    "agreement", json_array_size(votes) == 0 ? "no votes" : !use ?
-	    "no table" : disagree ? "disagree" : "agree");
+	    "no table" : disagree ? "disagree" : "agree",
+	    "mode", leapsmear_mode_name(leap_mode(d)),
+	    "smear_window_s", (json_int_t)(d->cfg->leap.smear_window_ns / NS_PER_S),
+	    "ramp", ramp_json(d));
 }
 
 static void
@@ -307,6 +440,7 @@ leap_load(struct daemon *d)
 {
 	struct leap_state *l = &d->leap;
 	const char *file = d->cfg->leap.file;
+	int64_t now_s;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
@@ -328,6 +462,9 @@ leap_load(struct daemon *d)
 			    "leap-second table", l->error);
 	}
 	leap_check(d, daemon_mono_ns(), true);
+	/* before the first engine update, so that no sample misses it */
+	if (leap_now_s(d, &now_s) == 0)
+		leap_profile(d, now_s);
 }
 
 /*
@@ -341,7 +478,9 @@ leap_tick(struct daemon *d, int64_t now_mono)
 
 	if (now_mono - d->leap.checked_mono_ns >= LEAP_CHECK_INTERVAL_NS)
 		leap_check(d, now_mono, false);
-	if (leap_now_s(d, &now_s) == 0)
+	if (leap_now_s(d, &now_s) == 0) {
 		leap_compare(d, now_s, leap_usable(&d->leap));
+		leap_profile(d, now_s);
+	}
 }
 

@@ -100,7 +100,7 @@ chain_json(struct daemon *d, const struct engine_estimate *e, json_t *src)
 	    "evidence", copy_keys(src, path_keys),
 	    "contribution", budget_rows(&e->budget, LINK_PATH, false),
 	    "link", 4, "type", "local_clock", "identity", host,
-	    "evidence", "driver", clock_name(d->clock), "discipline",
+	    "evidence", "driver", clock_label(d->clock), "discipline",
 	    clock_disciplined(d->clock), "state", engine_state_name(st.state),
 	    "contribution", budget_rows(&e->budget, LINK_CLOCK, false));
 }

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "phcref.h"
 #include "privdrop.h"
 #include "shmclock.h"
 #include "sandbox.h"
@@ -229,13 +230,56 @@ map_real(void *arg, const struct timespec *real, int64_t *mono, int64_t *local)
 	return 0;
 }
 
+/*
+ * The sources measure CLOCK_REALTIME. With the phc driver each sample is
+ * put onto the PHC (phcref.h): PHC - CLOCK_REALTIME is read now, and TAI -
+ * UTC comes from the leap table when the PHC keeps TAI. Other drivers
+ * have no such offset (-EOPNOTSUPP) and their samples pass unchanged.
+ */
+static int
+rereference(void *arg, struct sample *s)
+{
+	struct daemon *d = arg;
+	struct phcref r;
+	int64_t mono;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = clock_sys_offset(d->clock, &r.phc_minus_sys_ns, &r.window_ns, &mono);
+	if (rc == -EOPNOTSUPP)
+		return 0;
+	if (rc < 0) {
+		log_rl(LL_ERR, "phc_read_failed", NULL, "%s: cannot read it "
+		    "against CLOCK_REALTIME: %s", clock_label(d->clock),
+		    strerror(-rc));
+		return -1;
+	}
+	if (clock_keeps_tai(d->clock)) {
+		if (!leap_usable(&d->leap)) {
+			log_rl(LL_ERR, "phc_tai_unknown", NULL, "%s keeps TAI "
+			    "but there is no usable leap-second table for TAI "
+			    "- UTC (leap.file)", clock_label(d->clock));
+			return -1;
+		}
+		r.tai_utc_s = leapfile_tai_offset(&d->leap.t,
+		    s->local_ns / NS_PER_S);
+	}
+	r.lag_ns = mono - s->mono_ns;
+	r.max_rate = phcref_max_rate(d->cfg->clock.max_frequency_ppb);
+	return phcref_apply(s, &r);
+}
+
 static struct srcset *
 sources_for(const struct cfg *cfg, struct engine *e, struct daemon *d,
     char *err, size_t errlen)
 {
 	static char rundir[108];	/* a socket path is shorter */
+	/* Only a PHC needs its samples re-referenced (and srcset then keeps
+	 * the estimates, which are the PHC's, from numbering PPS edges). */
 	struct srcset_hooks h = { .arg = d, .map_real = map_real,
-	    .event = on_source_event };
+	    .event = on_source_event,
+	    .rereference = cfg->clock.driver == CFG_CLOCK_PHC ?
+	    rereference : NULL };
 	const char *sock = cfg->status.socket, *slash;
 
 	/* Drivers bind their own sockets beside the control socket. */
@@ -469,7 +513,9 @@ shm_update(struct daemon *d)
 	f.state = tsclock_state_of(st.state);
 	f.traceable = st.traceable;
 	f.clock_class = st.clock_class;
-	f.not_realtime = d->cfg->clock.driver == CFG_CLOCK_SIM;
+	/* sim and phc: the estimate is about another clock */
+	f.not_realtime = d->cfg->clock.driver == CFG_CLOCK_SIM ||
+	    d->cfg->clock.driver == CFG_CLOCK_PHC;
 	if (engine_estimate(d->engine, f.asof_mono_ns, &e) == 0) {
 		f.offset_s = e.offset_s;
 		f.u_s = e.u_s;
@@ -639,7 +685,15 @@ clock_json(struct daemon *d)
 	    "discipline", clock_disciplined(d->clock));
 	if (j == NULL)
 		return NULL;
-	if (clock_get_status(d->clock, &st) == 0) {
+	if (strcmp(clock_label(d->clock), clock_name(d->clock)) != 0)
+		json_object_set_new(j, "label", json_string(clock_label(d->clock)));
+	if (clock_get_status(d->clock, &st) < 0)
+		return j;
+	if (st.maxerror_ns < 0) {
+		/* a PHC: no kernel maxerror, esterror, leap bits or TAI offset */
+		json_object_set_new(j, "kernel", json_null());
+		json_object_set_new(j, "frequency_ppb", json_real(st.freq_ppb));
+	} else {
 		json_object_set_new(j, "kernel", json_pack(
 		    "{s:f, s:f, s:b, s:s, s:i, s:f}",
 		    "maxerror_s", tstime_to_s(st.maxerror_ns),
@@ -1098,7 +1152,12 @@ static bool
 clock_cfg_changed(const struct cfg_clock *a, const struct cfg_clock *b)
 {
 	return a->driver != b->driver || a->discipline != b->discipline ||
-	    memcmp(&a->sim, &b->sim, sizeof(a->sim)) != 0;
+	    memcmp(&a->sim, &b->sim, sizeof(a->sim)) != 0 ||
+	    a->timescale != b->timescale ||
+	    (a->phc == NULL) != (b->phc == NULL) ||
+	    (a->phc != NULL && strcmp(a->phc, b->phc) != 0) ||
+	    (a->interface == NULL) != (b->interface == NULL) ||
+	    (a->interface != NULL && strcmp(a->interface, b->interface) != 0);
 }
 
 /* Settings read at start only: the new file's value waits for a restart. */
@@ -1205,6 +1264,7 @@ reload(struct daemon *d)
 		d->sources = nsources;
 		engine_destroy(d->engine);
 		d->engine = nengine;
+		d->leap_prof_set = false;	/* the new engine needs it (leap_tick) */
 	}
 	cfg_free(d->cfg);
 	d->cfg = ncfg;
@@ -1354,6 +1414,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon d = { .cfg_path = CFG_DEFAULT_PATH };
+	struct timespec start;
 	char err[CFG_ERR_LEN];
 	bool check_only = false;
 	int notify_fd = -1;
@@ -1386,7 +1447,12 @@ main(int argc, char **argv)
 		teardown(&d);
 		return EXIT_FAILURE;
 	}
-	clock_read(d.clock, &d.start_real_ns);
+	/* "started" is a UTC date: a TAI PHC's reading is not one. */
+	if (clock_keeps_tai(d.clock) &&
+	    clock_gettime(CLOCK_REALTIME, &start) == 0)
+		d.start_real_ns = tstime_from_timespec(&start);
+	else
+		clock_read(d.clock, &d.start_real_ns);
 	log_at(LL_NOTICE, "started", json_pack("{s:s, s:s, s:s, s:b, s:s}",
 	    "version", PACKAGE_VERSION, "config", d.cfg->path,
 	    "clock", clock_name(d.clock), "discipline", clock_disciplined(d.clock),

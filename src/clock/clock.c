@@ -25,6 +25,12 @@ clock_create(const struct cfg_clock *cfg, char *err, size_t errlen)
 		    "non-negative frequency");
 		return NULL;
 	}
+	if (cfg->driver != CFG_CLOCK_PHC &&
+	    (cfg->phc != NULL || cfg->interface != NULL)) {
+		snprintf(err, errlen, "clock.%s is for driver phc only",
+		    cfg->phc != NULL ? "phc" : "interface");
+		return NULL;
+	}
 	switch (cfg->driver) {
 	case CFG_CLOCK_OBSERVE:
 		c = clock_observe_create(cfg, err, errlen);
@@ -34,6 +40,9 @@ clock_create(const struct cfg_clock *cfg, char *err, size_t errlen)
 		break;
 	case CFG_CLOCK_SIM:
 		c = clock_sim_create(cfg, err, errlen);
+		break;
+	case CFG_CLOCK_PHC:
+		c = clock_phc_create(cfg, err, errlen);
 		break;
 	default:
 		snprintf(err, errlen, "clock.driver: unknown driver %d",
@@ -60,10 +69,33 @@ clock_name(const struct clock *c)
 	return c->ops->name;
 }
 
+const char *
+clock_label(const struct clock *c)
+{
+	return c->label[0] != '\0' ? c->label : c->ops->name;
+}
+
 bool
 clock_disciplined(const struct clock *c)
 {
 	return c->discipline;
+}
+
+bool
+clock_keeps_tai(const struct clock *c)
+{
+	return c->tai;
+}
+
+int
+clock_sys_offset(struct clock *c, int64_t *offset_ns, int64_t *window_ns,
+    int64_t *mono_ns)
+{
+	if (offset_ns == NULL || window_ns == NULL || mono_ns == NULL)
+		return -EINVAL;
+	if (c->ops->sys_offset == NULL)
+		return -EOPNOTSUPP;
+	return c->ops->sys_offset(c, offset_ns, window_ns, mono_ns);
 }
 
 int

@@ -2,7 +2,8 @@
  * clock.h - the clock being disciplined (or only observed), behind one
  * interface. Drivers: observe (reads CLOCK_REALTIME, never writes any
  * clock), system (CLOCK_REALTIME through clock_adjtime), sim (a
- * simulated oscillator for tests).
+ * simulated oscillator for tests), phc (a PTP hardware clock, /dev/ptpN,
+ * through its dynamic clock id).
  *
  * Sign conventions: freq_ppb > 0 makes the clock run faster; a phase or
  * step of +x ns moves the clock's reading forward by x.
@@ -27,6 +28,8 @@ enum clock_leap {
 	CLOCK_LEAP_DELETE = 2,
 };
 
+/* From a phc clock: maxerror_ns and esterror_ns are -1 (a PHC has no
+ * kernel status), freq_ppb alone is read. */
 struct clock_status {
 	int64_t		maxerror_ns;
 	int64_t		esterror_ns;
@@ -40,8 +43,23 @@ struct clock_status {
 struct clock *clock_create(const struct cfg_clock *cfg, char *err, size_t errlen);
 void	clock_destroy(struct clock *c);
 
-const char *clock_name(const struct clock *c);	/* "observe", "system", "sim" */
+const char *clock_name(const struct clock *c);	/* "observe", "system", "sim", "phc" */
+/* The name and what it drives: "phc /dev/ptp0 (tai)"; else the name. */
+const char *clock_label(const struct clock *c);
 bool	clock_disciplined(const struct clock *c);
+/* The clock keeps TAI (a phc with clock.timescale: tai), not UTC. */
+bool	clock_keeps_tai(const struct clock *c);
+
+/*
+ * The clock minus CLOCK_REALTIME, now: *window_ns is the width of the
+ * narrowest bracketing reading (0 for a hardware cross-timestamp), so
+ * the true difference lies within offset +- window/2; *mono_ns is the
+ * CLOCK_MONOTONIC instant of the reading. -EOPNOTSUPP for the drivers
+ * whose clock is CLOCK_REALTIME or simulated (samples need no
+ * re-referencing for them).
+ */
+int	clock_sys_offset(struct clock *c, int64_t *offset_ns, int64_t *window_ns,
+	    int64_t *mono_ns);
 
 /* All return 0 or a negative errno. */
 int	clock_read(struct clock *c, int64_t *t_ns);

@@ -16,6 +16,9 @@ struct clock_ops {
 	int	(*set_status)(struct clock *c, const struct clock_status *st);
 	int	(*get_status)(struct clock *c, struct clock_status *st);
 	void	(*destroy)(struct clock *c);
+	/* optional (NULL: the clock is CLOCK_REALTIME or simulated) */
+	int	(*sys_offset)(struct clock *c, int64_t *offset_ns,
+		    int64_t *window_ns, int64_t *mono_ns);
 };
 
 /* Drivers embed this first and recover themselves with container_of. */
@@ -23,6 +26,8 @@ struct clock {
 	const struct clock_ops	*ops;
 	bool			discipline;
 	double			max_freq_ppb;	/* set by clock_create */
+	bool			tai;		/* keeps TAI (set by the driver) */
+	char			label[96];	/* "" or set by the driver */
 };
 
 #define container_of(ptr, type, member) \
@@ -41,5 +46,10 @@ int	clock_realtime_get_status(struct clock *c, struct clock_status *st);
 struct clock *clock_observe_create(const struct cfg_clock *cfg, char *err, size_t errlen);
 struct clock *clock_system_create(const struct cfg_clock *cfg, char *err, size_t errlen);
 struct clock *clock_sim_create(const struct cfg_clock *cfg, char *err, size_t errlen);
+struct clock *clock_phc_create(const struct cfg_clock *cfg, char *err, size_t errlen);
+
+/* timex.freq (ppm, 16-bit binary fraction) <-> ppb; clock_phc.c. */
+long	clock_phc_ppb_to_scaled_ppm(double freq_ppb);
+double	clock_phc_scaled_ppm_to_ppb(long scaled_ppm);
 
 #endif

@@ -116,3 +116,29 @@ gnss_pair_result_name(enum gnss_pair_result r)
 		return "?";
 	return names[r];
 }
+
+/* floor(a / b) for b > 0, whatever the sign of a. */
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return a % b < 0 ? q - 1 : q;
+}
+
+enum gnss_number_result
+gnss_pps_number(int64_t local_ns, int64_t offset_ns, int64_t bound_ns,
+    int64_t hard_ns, int64_t cable_ns, int64_t *label_s, int64_t *resid_ns)
+{
+	int64_t start = local_ns + offset_ns - cable_ns, width;
+
+	*label_s = floor_div(start + NS_PER_S / 2, NS_PER_S);
+	*resid_ns = start - *label_s * NS_PER_S;
+	if (bound_ns < 0 || hard_ns < 0 ||
+	    bound_ns >= GNSS_NUMBER_MAX_NS - hard_ns)
+		return GNSS_NUMBER_LOOSE;
+	width = bound_ns + hard_ns;
+	if (*resid_ns > width || *resid_ns < -width)
+		return GNSS_NUMBER_OFF;
+	return GNSS_NUMBER_OK;
+}

@@ -92,4 +92,27 @@ enum gnss_pair_result gnss_pair_label(struct gnss_pair *p, int64_t burst_ns,
 /* "ok", "no_edge", "ambiguous", "missed_edges", "mismatch"; "?" otherwise. */
 const char *gnss_pair_result_name(enum gnss_pair_result r);
 
+/*
+ * PPS alone (no label): the second an edge marks, from the clock's
+ * reading at the edge (local_ns) and what is known of the clock then:
+ * UTC - clock = offset_ns, within +-bound_ns. The edge itself is within
+ * +-hard_ns of the true edge, which comes cable_ns after the start of
+ * its second. The second is the nearest to local + offset - cable; it is
+ * certain when bound + hard < GNSS_NUMBER_MAX_NS (so the interval they
+ * span is far narrower than the second between two candidates) and that
+ * interval holds it. Returns GNSS_NUMBER_OK with *label_s; *resid_ns is
+ * (local + offset - cable) - the nearest second, whatever the result.
+ */
+#define GNSS_NUMBER_MAX_NS	200000000LL	/* well inside half a second */
+
+enum gnss_number_result {
+	GNSS_NUMBER_OK,
+	GNSS_NUMBER_LOOSE,	/* bound + hard too wide to be certain */
+	GNSS_NUMBER_OFF,	/* the nearest second lies beyond both bounds */
+};
+
+enum gnss_number_result gnss_pps_number(int64_t local_ns, int64_t offset_ns,
+	    int64_t bound_ns, int64_t hard_ns, int64_t cable_ns,
+	    int64_t *label_s, int64_t *resid_ns);
+
 #endif

@@ -46,6 +46,16 @@ struct source_env {
 	/* the source's own evidence of a trace to UTC(k) changed (a PTP
 	 * grandmaster's clockClass, timeTraceable); NULL: not wired */
 	void	(*set_traceable)(void *arg, int id, bool traceable);
+	/* What the daemon knows of its clock at mono_ns, for a driver that
+	 * must number what it measures (a PPS edge alone says nothing of
+	 * which second it marks): *offset_s = UTC - the disciplined clock,
+	 * with |true - *offset_s| <= *bound_s. The engine's estimate; before
+	 * it has one, the tightest estimate of another source than id
+	 * (noselect ones too). -1 when there is none, and always with the
+	 * phc clock driver (the estimates are then the PHC's); NULL: not
+	 * wired */
+	int	(*clock_bound)(void *arg, int id, int64_t mono_ns,
+		    double *offset_s, double *bound_s);
 	/* where drivers bind their own sockets (ptp's client socket);
 	 * NULL: $TSYNCD_RUNDIR, else /run/tsyncd */
 	const char	*rundir;

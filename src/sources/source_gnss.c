@@ -40,6 +40,21 @@
  * The hard bound adds PPS_TS_BOUND_NS, a declared allowance for the
  * interrupt-to-timestamp latency of kernel PPS clients.
  *
+ * PPS alone (`pps` without `device`): each new assert edge is a sample,
+ * numbered by what the daemon already knows of its clock
+ * (env->clock_bound(): the engine's estimate, or before it has one the
+ * tightest estimate of another source, e.g. an NMEA-grade `shm` source
+ * marked noselect, like chrony's `lock`). The edge marks second S, the
+ * nearest to (the clock at the edge + that offset - cable_delay). It is
+ * numbered only when that is certain: the estimate's bound plus the
+ * edge's own hard bound is below GNSS_NUMBER_MAX_NS (well inside the half
+ * second that separates two candidates) and the interval it spans holds
+ * S. Otherwise the edge is dropped and counted (pps_unnumbered: no
+ * estimate, or one too loose; pps_off_bound: the estimate disagrees with
+ * the edge beyond both bounds). Budget and bound are those of NMEA + PPS.
+ * With no estimate at all -- a PPS alone, nothing else configured -- no
+ * edge is ever numbered: that is the price of not guessing the second.
+ *
  * An epoch gives no sample without a fix (nmea.h: RMC status A, GGA
  * quality 1..5, GSA 2D/3D, sats_used >= min_satellites), when its label
  * does not follow the previous one by one second, or in PPS mode when the
@@ -58,6 +73,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +106,16 @@
 							   without it */
 #define PPS_ACC_NS		100LL	/* receiver PPS accuracy, half-width */
 #define PPS_TS_BOUND_NS		50000LL	/* kernel PPS timestamp latency */
-#define NMEA_JITTER_NS		1000000LL	/* Type A priors: the engine */
-#define PPS_JITTER_NS		1000LL		/* scales them up to what it sees */
+/*
+ * Type A priors: floors that the engine scales up to the scatter it sees,
+ * never down. So a floor is the least noise a timestamp of that kind can
+ * have, not its typical noise: a typical 1 us for PPS made the engine
+ * treat a quiet PPS as a 1 us one (and steer with a long time constant),
+ * while a noisy one is measured anyway. 100 ns: about the best a kernel
+ * PPS client stamps an interrupt.
+ */
+#define NMEA_JITTER_NS		1000000LL
+#define PPS_JITTER_NS		100LL
 #define READ_CHUNK		4096
 
 struct gnss {
@@ -112,6 +136,7 @@ struct gnss {
 
 	/* PPS */
 	bool		use_pps;
+	bool		pps_only;	/* no serial device: PPS alone */
 	int		pps_fd;
 #ifdef HAVE_TIMEPPS
 	pps_handle_t	pps;
@@ -139,6 +164,7 @@ struct gnss {
 	unsigned long	nofix_epochs, jumps, untimed, leap_skipped;
 	unsigned long	pps_edges, pairs, pair_refused[GNSS_PAIR_NRESULTS];
 	unsigned long	samples, opens;
+	unsigned long	pps_unnumbered, pps_off_bound;
 };
 
 static int64_t
@@ -316,6 +342,8 @@ device_lost(struct source *s, const char *why)
 
 /* ------------------------------------------------------------ PPS */
 
+static void	number_edge(struct source *s, const struct gnss_edge *e);
+
 #ifdef HAVE_TIMEPPS
 static int
 open_pps(struct source *s, char *why, size_t len)
@@ -401,6 +429,8 @@ poll_pps(struct source *s)
 		g->pps_edges++;
 		g->have_edge = true;
 		g->last_edge_mono = e.t_ns;
+		if (g->pps_only)
+			number_edge(s, &e);
 	}
 }
 
@@ -554,6 +584,68 @@ sample_pps(struct source *s, const struct nmea_epoch *e,
 	    s->cfg->cable_delay_ns - edge->aux_ns, half, half + PPS_TS_BOUND_NS,
 	    "receiver", "declared receiver accuracy, rectangular",
 	    PPS_JITTER_NS);
+}
+
+static void
+unnumbered(struct source *s, const char *why)
+{
+	struct gnss *g = s->priv;
+	char what[160];
+
+	g->pps_unnumbered++;
+	snprintf(what, sizeof(what), "PPS edge dropped: %s", why);
+	drop(s, "gnss_pps_dropped", what);
+	source_set_health(s, SOURCE_UNUSABLE, "PPS edges cannot be numbered");
+}
+
+/*
+ * PPS alone: the second the edge marks (gnss_pps_number()), from what the
+ * daemon knows of its clock; then the sample sample_pps() would make.
+ */
+static void
+number_edge(struct source *s, const struct gnss_edge *e)
+{
+	struct gnss *g = s->priv;
+	int64_t half = s->cfg->accuracy_ns > 0 ? s->cfg->accuracy_ns :
+	    PPS_ACC_NS;
+	int64_t hard = half + PPS_TS_BOUND_NS, label_s, resid;
+	double off_s, bound_s;
+	char why[128];
+
+	if (s->env.clock_bound == NULL || s->env.clock_bound(s->env.arg, s->id,
+	    e->t_ns, &off_s, &bound_s) < 0) {
+		unnumbered(s, "no estimate of the clock yet to number it");
+		return;
+	}
+	/* an absurd estimate numbers nothing (nor fits in nanoseconds) */
+	if (!(fabs(off_s) < 1e6 && bound_s >= 0 && bound_s < 1.0)) {
+		off_s = 0;
+		bound_s = 1.0;
+	}
+	switch (gnss_pps_number(e->aux_ns, (int64_t)llround(off_s * 1e9),
+	    (int64_t)llround(bound_s * 1e9), hard, s->cfg->cable_delay_ns,
+	    &label_s, &resid)) {
+	case GNSS_NUMBER_OK:
+		break;
+	case GNSS_NUMBER_LOOSE:
+		snprintf(why, sizeof(why), "the clock is known to +-%.3g s, "
+		    "more than %.3g s to number it", bound_s,
+		    (double)(GNSS_NUMBER_MAX_NS - hard) / 1e9);
+		unnumbered(s, why);
+		return;
+	default:
+		g->pps_off_bound++;
+		snprintf(why, sizeof(why), "PPS edge dropped: %+.6f s from the "
+		    "nearest second, beyond the bounds (%.6f s)",
+		    (double)resid / 1e9, bound_s + (double)hard / 1e9);
+		drop(s, "gnss_pps_dropped", why);
+		return;
+	}
+	g->sample_pps = true;
+	g->pairs++;
+	emit_sample(s, e->t_ns, e->aux_ns, label_s * NS_PER_S +
+	    s->cfg->cable_delay_ns - e->aux_ns, half, hard, "receiver",
+	    "declared receiver accuracy, rectangular", PPS_JITTER_NS);
 }
 
 /* PPS mode: the pair, and whether the PPS is there at all. */
@@ -776,6 +868,25 @@ on_quiet(evutil_socket_t fd, short what, void *arg)
 	g->quiet_seen = true;
 }
 
+/* PPS alone: the edges are the source; their silence, its loss. */
+static void
+pps_only_tick(struct source *s, int64_t now)
+{
+	struct gnss *g = s->priv;
+	int64_t since = g->have_edge ? g->last_edge_mono : g->opened_mono;
+
+	if (now - since <= PPS_SILENT_S * NS_PER_S) {
+		g->pps_lost = false;
+		return;
+	}
+	if (!g->pps_lost)
+		source_emit(s, "gnss_no_pps", "%s: no PPS edge from %s for %d "
+		    "s%s%s", s->cfg->name, s->cfg->pps, PPS_SILENT_S,
+		    g->pps_why[0] != '\0' ? ": " : "", g->pps_why);
+	g->pps_lost = true;
+	source_set_health(s, SOURCE_UNREACHABLE, "no PPS");
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -788,7 +899,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	g->reach = (uint8_t)(g->reach << 1 | (g->sampled ? 1 : 0));
 	g->sampled = false;
-	if (g->fd < 0 && now >= g->retry_mono)
+	if (g->pps_only)
+		pps_only_tick(s, now);
+	else if (g->fd < 0 && now >= g->retry_mono)
 		try_open(s);
 	else if (g->fd >= 0 && now - g->last_rx_mono > SILENT_S * NS_PER_S &&
 	    s->health != SOURCE_UNREACHABLE) {
@@ -810,7 +923,7 @@ gnss_start(struct source *s, char *err, size_t errlen)
 	struct gnss *g;
 	speed_t sp;
 
-	if (speed_of(s->cfg->baud, &sp) < 0) {
+	if (s->cfg->device != NULL && speed_of(s->cfg->baud, &sp) < 0) {
 		snprintf(err, errlen, "%s: baud %d is not a standard serial "
 		    "speed", s->cfg->name, s->cfg->baud);
 		return -1;
@@ -830,6 +943,8 @@ gnss_start(struct source *s, char *err, size_t errlen)
 	s->priv = g;
 	g->fd = g->pps_fd = -1;
 	g->use_pps = s->cfg->pps != NULL;
+	g->pps_only = s->cfg->device == NULL;
+	g->opened_mono = now_mono();
 	g->quiet = evtimer_new(s->env.base, on_quiet, s);
 	g->tick = event_new(s->env.base, -1, EV_PERSIST, on_tick, s);
 	g->pps_timer = event_new(s->env.base, -1, EV_PERSIST, on_pps_timer, s);
@@ -846,7 +961,8 @@ gnss_start(struct source *s, char *err, size_t errlen)
 		evtimer_add(g->pps_timer, &poll);
 		try_open_pps(s);
 	}
-	try_open(s);
+	if (!g->pps_only)
+		try_open(s);
 	return 0;
 }
 
@@ -916,7 +1032,7 @@ counters_json(const struct gnss *g)
 		    (enum gnss_pair_result)r), json_integer(
 		    (json_int_t)g->pair_refused[r]));
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I}",
+	    "s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}",
 	    "lines", (json_int_t)g->lines,
 	    "bad_sentences", (json_int_t)g->bad_sentences,
 	    "other_sentences", (json_int_t)g->other_sentences,
@@ -929,7 +1045,9 @@ counters_json(const struct gnss *g)
 	    "pairs", (json_int_t)g->pairs,
 	    "pairs_refused", refused,
 	    "samples", (json_int_t)g->samples,
-	    "opens", (json_int_t)g->opens);
+	    "opens", (json_int_t)g->opens,
+	    "pps_unnumbered", (json_int_t)g->pps_unnumbered,
+	    "pps_off_bound", (json_int_t)g->pps_off_bound);
 }
 
 /* The terms of the last sample's hard bound, which add up to it. */
@@ -951,8 +1069,10 @@ gnss_info(const struct source *s, int64_t now, json_t *o)
 	const struct gnss *g = s->priv;
 
 	(void)now;
-	json_object_set_new(o, "address", json_string(s->cfg->device));
-	json_object_set_new(o, "device", json_string(s->cfg->device));
+	json_object_set_new(o, "address", json_string(g->pps_only ?
+	    s->cfg->pps : s->cfg->device));
+	json_object_set_new(o, "device", g->pps_only ? json_null() :
+	    json_string(s->cfg->device));
 	json_object_set_new(o, "device_open", json_boolean(g->fd >= 0));
 	json_object_set_new(o, "device_error", g->down_why[0] != '\0' ?
 	    json_string(g->down_why) : json_null());
@@ -960,8 +1080,8 @@ gnss_info(const struct source *s, int64_t now, json_t *o)
 	    json_null());
 	json_object_set_new(o, "pps_error", g->pps_why[0] != '\0' ?
 	    json_string(g->pps_why) : json_null());
-	json_object_set_new(o, "mode", json_string(g->use_pps ? "nmea+pps" :
-	    "nmea"));
+	json_object_set_new(o, "mode", json_string(g->pps_only ? "pps" :
+	    g->use_pps ? "nmea+pps" : "nmea"));
 	json_object_set_new(o, "refid", json_string(g->use_pps ? "PPS" : "NMEA"));
 	json_object_set_new(o, "stratum", json_integer(0));
 	json_object_set_new(o, "reach", json_integer(g->reach));

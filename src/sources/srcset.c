@@ -36,10 +36,13 @@ struct srcset {
 
 /* ------------------------------------------------------------ env */
 
+static const char *name_of(const struct srcset *set, int id);
+
 static void
 on_sample(void *arg, int id, const struct sample *s)
 {
 	struct srcset *set = arg;
+	struct sample rs = *s;
 
 	for (int i = 0; i < set->n; i++) {
 		if (set->id[i] != id)
@@ -48,7 +51,14 @@ on_sample(void *arg, int id, const struct sample *s)
 		set->leap[i] = s->leap;
 		set->leap_mono_ns[i] = s->mono_ns;
 	}
-	if (engine_sample(set->engine, id, s) < 0)
+	if (set->hooks.rereference != NULL &&
+	    set->hooks.rereference(set->hooks.arg, &rs) < 0) {
+		log_rl(LL_WARNING, "sample_not_rereferenced", NULL, "source %s: "
+		    "sample dropped: it cannot be put onto the disciplined "
+		    "clock", name_of(set, id));
+		return;
+	}
+	if (engine_sample(set->engine, id, &rs) < 0)
 		log_rl(LL_WARNING, "sample_invalid", NULL, "source %d: invalid "
 		    "sample dropped", id);
 }
@@ -94,6 +104,43 @@ on_map_real(void *arg, const struct timespec *real, int64_t *mono_ns,
 	struct srcset *set = arg;
 
 	return set->hooks.map_real(set->hooks.arg, real, mono_ns, local_ns);
+}
+
+static int
+on_clock_bound(void *arg, int id, int64_t mono_ns, double *offset_s,
+    double *bound_s)
+{
+	struct srcset *set = arg;
+	struct engine_estimate est;
+	struct engine_source_info si;
+	bool have = false;
+
+	/*
+	 * With a PHC disciplined (rereference set), the engine and the
+	 * sources' estimates are the PHC's offset from its timescale, not
+	 * CLOCK_REALTIME's from UTC, which is what a PPS edge is stamped
+	 * with: say nothing rather than number edges from the wrong clock.
+	 */
+	if (set->hooks.rereference != NULL)
+		return -1;
+	if (engine_estimate(set->engine, mono_ns, &est) == 0 &&
+	    isfinite(est.offset_s) && isfinite(est.max_error_s)) {
+		*offset_s = est.offset_s;
+		*bound_s = est.max_error_s;
+		return 0;
+	}
+	for (int i = 0; i < set->n; i++) {
+		if (set->id[i] == id || engine_source_info(set->engine,
+		    set->id[i], mono_ns, &si) < 0 || !si.have_estimate ||
+		    !isfinite(si.est.offset_s) || !isfinite(si.est.hard_bound_s))
+			continue;
+		if (!have || si.est.hard_bound_s < *bound_s) {
+			*offset_s = si.est.offset_s;
+			*bound_s = si.est.hard_bound_s;
+			have = true;
+		}
+	}
+	return have ? 0 : -1;
 }
 
 /* ------------------------------------------------------------ create */
@@ -190,6 +237,7 @@ srcset_create(const struct cfg *cfg, struct engine *engine,
 	env.event = on_event;
 	env.set_usable = on_usable;
 	env.set_traceable = on_traceable;
+	env.clock_bound = on_clock_bound;
 	env.rundir = hooks->rundir;
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		if (add_one(set, &cfg->sources[i], &env, err, errlen) < 0) {

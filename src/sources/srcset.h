@@ -29,6 +29,10 @@ struct srcset_hooks {
 	void	(*event)(void *arg, const char *source, const char *event,
 		    const char *detail);
 	const char *rundir;	/* see struct source_env; NULL: default */
+	/* Put a sample measured against CLOCK_REALTIME onto the disciplined
+	 * clock (a PHC), in place, before the engine sees it; -1 drops it.
+	 * NULL: the disciplined clock is CLOCK_REALTIME (or simulated). */
+	int	(*rereference)(void *arg, struct sample *s);
 };
 
 /*

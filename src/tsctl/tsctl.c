@@ -275,6 +275,38 @@ print_leap_votes(json_t *leap)
 		    "agrees")) ? "" : "  (CONTRADICTS THE TABLE)");
 }
 
+/*
+ * leap.mode and, while one is set up, the slew or smear:
+ *   "Leap smear: clock -0.312000 s from UTC, ends 2027-01-01T12:00:00Z"
+ */
+static void
+print_leap_mode(json_t *leap)
+{
+	json_t *ramp = json_object_get(leap, "ramp");
+	json_t *off = json_object_get(ramp, "clock_minus_utc_s");
+	const char *mode = jstr(leap, "mode", NULL);
+	char label[24];
+
+	if (mode == NULL)
+		return;
+	if (strcmp(mode, "smear") == 0)
+		ROW("Leap mode", "smear over %lld s", (long long)json_integer_value(
+		    json_object_get(leap, "smear_window_s")));
+	else
+		ROW("Leap mode", "%s", mode);
+	if (!json_is_object(ramp))
+		return;
+	/* ROW's label is a literal; this one names the mode */
+	snprintf(label, sizeof(label), "Leap %s:", jstr(ramp, "mode", "?"));
+	printf("%-18s", label);
+	if (json_is_true(json_object_get(ramp, "active")) && json_is_number(off))
+		printf("clock %+.6f s from UTC, ends %s\n", json_number_value(off),
+		    jstr(ramp, "end", "?"));
+	else
+		printf("armed, from %s to %s\n", jstr(ramp, "start", "?"),
+		    jstr(ramp, "end", "?"));
+}
+
 static void
 print_leap(json_t *leap)
 {
@@ -305,6 +337,7 @@ print_leap(json_t *leap)
 	else
 		ROW("Next leap", "%s", json_is_integer(tai) ?
 		    "none announced" : "unknown");
+	print_leap_mode(leap);
 	print_leap_votes(leap);
 }
 
@@ -458,6 +491,8 @@ print_leap_summary(json_t *leap)
 	ROW("Leap table", "expires %s (%s), TAI-UTC %lld s",
 	    jstr(leap, "expires", "?"), upper, (long long)json_integer_value(
 	    json_object_get(leap, "tai_offset_s")));
+	if (json_is_object(json_object_get(leap, "ramp")))
+		print_leap_mode(leap);
 }
 
 static void
@@ -476,7 +511,8 @@ print_status(json_t *data)
 	    (long long)json_integer_value(json_object_get(data, "clock_class")));
 	print_estimate(json_object_get(data, "estimate"));
 	print_tolerance(json_object_get(data, "tolerance"));
-	ROW("Clock", "%s (discipline %s)", jstr(clock, "driver", "?"),
+	ROW("Clock", "%s (discipline %s)", json_is_string(json_object_get(clock,
+	    "label")) ? jstr(clock, "label", "?") : jstr(clock, "driver", "?"),
 	    json_is_true(json_object_get(clock, "discipline")) ? "on" : "off");
 	print_kernel(json_object_get(clock, "kernel"));
 	print_leap_summary(json_object_get(data, "leap"));

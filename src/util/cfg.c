@@ -47,6 +47,7 @@
 /* Setters store every enum through an int. */
 _Static_assert(sizeof(enum cfg_clock_driver) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum cfg_oscillator) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum cfg_timescale) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum cfg_log_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum cfg_source_type) == sizeof(int), "enum size");
 
@@ -164,6 +165,13 @@ static const struct name_val clock_drivers[] = {
 	{ "observe", CFG_CLOCK_OBSERVE },
 	{ "system", CFG_CLOCK_SYSTEM },
 	{ "sim", CFG_CLOCK_SIM },
+	{ "phc", CFG_CLOCK_PHC },
+	{ NULL, 0 },
+};
+
+static const struct name_val timescales[] = {
+	{ "tai", CFG_TIMESCALE_TAI },
+	{ "utc", CFG_TIMESCALE_UTC },
 	{ NULL, 0 },
 };
 
@@ -181,6 +189,13 @@ static const struct name_val log_levels[] = {
 	{ "notice", LL_NOTICE },
 	{ "info", LL_INFO },
 	{ "debug", LL_DEBUG },
+	{ NULL, 0 },
+};
+
+static const struct name_val leap_modes[] = {
+	{ "step", CFG_LEAP_STEP },
+	{ "slew", CFG_LEAP_SLEW },
+	{ "smear", CFG_LEAP_SMEAR },
 	{ NULL, 0 },
 };
 
@@ -266,6 +281,18 @@ static const struct key clock_keys[] = {
 	{ .name = "sim", .sub = &sim_section,
 	  .off = offsetof(struct cfg_clock, sim),
 	  .help = "the simulated clock (driver sim)" },
+	{ .name = "phc", .set = set_path, .what = W_PATH,
+	  .off = offsetof(struct cfg_clock, phc), .flags = K_STR,
+	  .excludes = "interface",
+	  .help = "driver phc: the PTP hardware clock to steer (/dev/ptpN)" },
+	{ .name = "interface", .set = set_ifname,
+	  .what = "a network interface name (1-15 characters)",
+	  .off = offsetof(struct cfg_clock, interface), .flags = K_STR,
+	  .excludes = "phc",
+	  .help = "driver phc: steer the PHC of this interface" },
+	{ .name = "timescale", .set = set_enum, .names = timescales,
+	  .off = offsetof(struct cfg_clock, timescale), .def = "tai",
+	  .help = "driver phc: the timescale the PHC keeps (tai or utc)" },
 };
 
 static const struct section clock_section = { clock_keys,
@@ -341,6 +368,13 @@ static const struct key leap_keys[] = {
 	  .off = offsetof(struct cfg_leap, file), .flags = K_STR,
 	  .def = "/usr/share/zoneinfo/leap-seconds.list",
 	  .help = "IERS/NIST leap-seconds.list" },
+	{ .name = "mode", .set = set_enum, .names = leap_modes,
+	  .off = offsetof(struct cfg_leap, mode), .def = "step",
+	  .help = "step (kernel), slew or smear the leap second" },
+	{ .name = "smear_window", .set = set_duration, .what = W_DURATION,
+	  .off = offsetof(struct cfg_leap, smear_window_ns), .min = 3600 * NS_S,
+	  .max = 7 * 86400 * NS_S, .def = "24h",
+	  .help = "smear length, centred on the leap" },
 };
 
 static const struct section leap_section = { leap_keys, ARRAY_LEN(leap_keys),
@@ -475,7 +509,8 @@ static const struct key source_keys[] = {
 	  .help = "serial speed, 8N1" },
 	[SRC_PPS] = { .name = "pps", .set = set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_source, pps), .flags = K_STR,
-	  .types = GNSS, .help = "PPS device (/dev/ppsN), assert edge" },
+	  .types = GNSS, .help = "PPS device (/dev/ppsN), assert edge; alone "
+	  "without device (numbered by the clock estimate)" },
 	[SRC_SERIAL_DELAY] = { .name = "serial_delay", .set = set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source,
 	  serial_delay_ns), .min = 0, .max = NS_S, .def = "0",
@@ -1486,9 +1521,11 @@ check_source_keys(struct parser *p, struct cfg_source *s,
 	if (s->type == CFG_SOURCE_NTP && !(seen->bits & (1u << SRC_SERVER)))
 		return fail(p, start, "missing required key \"server\" (type "
 		    "ntp)");
-	if (s->type == CFG_SOURCE_GNSS && !(seen->bits & (1u << SRC_DEVICE)))
-		return fail(p, start, "missing required key \"device\" (type "
-		    "gnss)");
+	/* gnss: a serial device, a PPS device, or both (PPS alone) */
+	if (s->type == CFG_SOURCE_GNSS && !(seen->bits & (1u << SRC_DEVICE)) &&
+	    !(seen->bits & (1u << SRC_PPS)))
+		return fail(p, start, "missing required key \"device\" or "
+		    "\"pps\" (type gnss)");
 	return 0;
 }
 

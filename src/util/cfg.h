@@ -20,6 +20,12 @@ enum cfg_clock_driver {
 	CFG_CLOCK_OBSERVE,	/* reads CLOCK_REALTIME, never adjusts it */
 	CFG_CLOCK_SYSTEM,	/* CLOCK_REALTIME through clock_adjtime() */
 	CFG_CLOCK_SIM,		/* simulated oscillator, for tests */
+	CFG_CLOCK_PHC,		/* a PTP hardware clock through its /dev/ptpN */
+};
+
+enum cfg_timescale {
+	CFG_TIMESCALE_TAI,	/* the PHC keeps TAI (PTP's timescale) */
+	CFG_TIMESCALE_UTC,
 };
 
 enum cfg_oscillator {
@@ -44,6 +50,9 @@ struct cfg_clock {
 	double			max_frequency_ppb; /* default 500ppm */
 	enum cfg_oscillator	oscillator;	/* default server-xtal */
 	struct cfg_sim		sim;
+	char			*phc;		/* driver phc: /dev/ptpN, or NULL */
+	char			*interface;	/* driver phc: the PHC of this NIC */
+	enum cfg_timescale	timescale;	/* driver phc; default tai */
 };
 
 struct cfg_tolerance {
@@ -72,8 +81,17 @@ struct cfg_log {
 	int64_t			interval_ns; /* statistics record this often; 0: none; default 60s */
 };
 
+/* leap.mode: how a disciplined clock passes a leap second (leapsmear.h). */
+enum cfg_leap_mode {
+	CFG_LEAP_STEP,		/* the kernel inserts/deletes it (default) */
+	CFG_LEAP_SLEW,		/* not armed; slewed back at the maximum rate */
+	CFG_LEAP_SMEAR,		/* linear smear over smear_window, centred on it */
+};
+
 struct cfg_leap {
 	char		*file;		/* default /usr/share/zoneinfo/leap-seconds.list */
+	enum cfg_leap_mode mode;	/* default step */
+	int64_t		smear_window_ns; /* default 24h, 1h..7d */
 };
 
 struct cfg_audit {

@@ -458,6 +458,75 @@ def test_pps_pairs_with_cable_delay(t):
         feeder.stop()
 
 
+def test_pps_alone(t):
+    """(e) PPS alone (pps, no device) on the stand-in: with nothing else
+    to number the edges, every edge is dropped and counted and the source
+    is unusable; with an NMEA source (noselect, serial timing declared to
+    10 ms) beside it, each edge is numbered and the offset is -5 us."""
+    shim = build_shim(t)
+    pps = t.path("pps1")
+    latency_ns = 5000
+    env = dict(os.environ, LD_PRELOAD=shim, PPS_SHIM_PATH=pps,
+               PPS_SHIM_LATENCY_NS=str(latency_ns),
+               ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") +
+                             ":verify_asan_link_order=0").lstrip(":"))
+    alone = "  - name: pps\n    type: gnss\n    pps: %s\n" % json.dumps(pps)
+    d = feeder = None
+    try:
+        sock = t.path("alone.sock")
+        text = T.base_config(sock, extra="sources:\n" + alone,
+                             audit_file=t.path("alone.audit"), shm=t.path("alone.clock"))
+        d = T.Daemon(t, text, sock=sock, name="alone", env=env).start()
+        w = Watch(d, "pps")
+        ok = w.until(lambda st, s: (s.get("counters") or {}).get("pps_unnumbered", 0) >= 3, 20)
+        st, e = w.sample()
+        e = e or {}
+        c = e.get("counters") or {}
+        T.diag("alone: " + json.dumps({k: e.get(k) for k in ("mode", "address", "device",
+                                                          "state", "dropped", "counters")}))
+        t.check(ok, "alone: three edges dropped as unnumbered", w.story())
+        t.eq(e.get("mode"), "pps", "alone: mode pps")
+        t.eq(e.get("address"), pps, "alone: the address is the PPS device")
+        t.eq(c.get("samples"), 0, "alone: no sample: the second is never guessed")
+        t.eq(e.get("state"), "unusable", "alone: the source is unusable")
+        t.check(d.wait_log("gnss_pps_dropped", 2), "alone: gnss_pps_dropped is logged",
+                d.log_tail())
+        d.stop_and_check("alone: ")
+        d = None
+
+        feeder, link = start_feeder(t, "feeder-e")
+        sock = t.path("locked.sock")
+        text = T.base_config(sock, extra="sources:\n" + gnss_yaml(
+            "nmea", link, "    serial_delay: 100ms\n    accuracy: 10ms\n"
+            "    noselect: true\n") + alone + "tolerance:\n  max_error: 1ms\n",
+            audit_file=t.path("locked.audit"), shm=t.path("locked.clock"))
+        d = T.Daemon(t, text, sock=sock, name="locked", env=env).start()
+        w = Watch(d, "pps")
+        ok = w.until(lambda st, s: st["state"] == "locked" and
+                     (s.get("counters") or {}).get("samples", 0) >= 10, LOCK_TIMEOUT_S)
+        st, e = w.sample()
+        e = e or {}
+        c = e.get("counters") or {}
+        T.diag("numbered: " + json.dumps(e, sort_keys=True))
+        if not t.check(ok, "numbered: locked with 10 PPS samples within %d s"
+                       % LOCK_TIMEOUT_S, w.story()):
+            return
+        off, me = e.get("offset_s"), e.get("max_error_s")
+        t.check(is_num(off) and abs(off + latency_ns * 1e-9) < 2e-8,
+                "numbered: offset = -edge latency = -5 us (the right second)",
+                "offset %r" % off)
+        t.check(is_num(me) and abs(off) <= me < 60e-6,
+                "numbered: max_error covers it, PPS-grade", "max_error %r" % me)
+        t.eq(c.get("pps_off_bound"), 0, "numbered: no edge beyond the bounds")
+        t.eq(e.get("state"), "selected", "numbered: the PPS is the reference")
+    finally:
+        if d is not None:
+            d.stop_and_check("pps alone: ")
+        if feeder is not None:
+            feeder.stop()
+
+
 if __name__ == "__main__":
     T.main([test_nmea_locks_and_drops_faults, test_uncalibrated_nofix_and_loss,
-            test_pps_missing, test_pps_pairs_with_cable_delay], prefix="tsync-gnss-")
+            test_pps_missing, test_pps_pairs_with_cable_delay, test_pps_alone],
+           prefix="tsync-gnss-")

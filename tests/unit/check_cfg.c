@@ -89,6 +89,8 @@ assert_cfg_eq(const struct cfg *a, const struct cfg *b)
 	ck_assert_int_eq(a->log.format, b->log.format);
 	assert_str_or_null_eq(a->log.file, b->log.file);
 	assert_str_or_null_eq(a->leap.file, b->leap.file);
+	ck_assert_int_eq(a->leap.mode, b->leap.mode);
+	ck_assert_int_eq(a->leap.smear_window_ns, b->leap.smear_window_ns);
 	assert_str_or_null_eq(a->audit.file, b->audit.file);
 	ck_assert_int_eq(a->audit.summary_interval_ns,
 	    b->audit.summary_interval_ns);
@@ -183,6 +185,23 @@ shipped_conf(void)
 			return rel[i];
 	return rel[0];
 }
+
+/* leap.mode and leap.smear_window (issue 7); defaults step and 24h. */
+START_TEST(leap_mode_keys)
+{
+	ck_assert_msg(load("leap: {}") == 0, "%s", err);
+	ck_assert_int_eq(cfg->leap.mode, CFG_LEAP_STEP);
+	ck_assert_int_eq(cfg->leap.smear_window_ns, 24 * 3600 * S);
+	cfg_free(cfg);
+	ck_assert_msg(load("leap:\n  mode: smear\n  smear_window: 17.4h\n") == 0,
+	    "%s", err);
+	ck_assert_int_eq(cfg->leap.mode, CFG_LEAP_SMEAR);
+	ck_assert_int_eq(cfg->leap.smear_window_ns, 62640 * S);
+	cfg_free(cfg);
+	ck_assert_msg(load("leap: {mode: slew}") == 0, "%s", err);
+	ck_assert_int_eq(cfg->leap.mode, CFG_LEAP_SLEW);
+}
+END_TEST
 
 START_TEST(shipped_conf_is_default)
 {
@@ -570,7 +589,8 @@ static const struct {
 	  "bad.yaml:2:1: privileges: duplicate key (first given at line 1)" },
 	{ "# x\nclock:\n  colour: blue\n",
 	  "bad.yaml:3:3: clock.colour: unknown key (expected one of: driver, "
-	  "discipline, step_threshold, max_frequency, oscillator, sim)" },
+	  "discipline, step_threshold, max_frequency, oscillator, sim, phc, "
+	  "interface, timescale)" },
 	{ "clock:\n  sim:\n    speed: 1\n",
 	  "bad.yaml:3:5: clock.sim.speed: unknown key (expected one of: "
 	  "frequency_offset, initial_offset, noise, wander, seed)" },
@@ -596,7 +616,7 @@ static const struct {
 	/* wrong type, at the value */
 	{ "clock:\n  driver: {a: 1}\n",
 	  "bad.yaml:2:11: clock.driver: expected one of observe, system, sim, "
-	  "got a mapping" },
+	  "phc, got a mapping" },
 	{ "status:\n  max_clients: [1]\n",
 	  "bad.yaml:2:16: status.max_clients: expected an integer, got a "
 	  "sequence" },
@@ -609,10 +629,23 @@ static const struct {
 	  "info, debug, got nothing" },
 	{ "leap: {file: ~}",
 	  "bad.yaml:1:14: leap.file: expected an absolute path, got nothing" },
+	{ "leap:\n  mode: bogus\n",
+	  "bad.yaml:2:9: leap.mode: expected one of step, slew, smear, got "
+	  "\"bogus\"" },
+	{ "leap: {smear_window: 3599s}",
+	  "bad.yaml:1:22: leap.smear_window: 3599s is out of range (1h..7d)" },
+	{ "leap: {smear_window: 8d}",
+	  "bad.yaml:1:22: leap.smear_window: 8d is out of range (1h..7d)" },
 	/* bad enum and bad format */
 	{ "clock:\n  driver: ptp\n",
 	  "bad.yaml:2:11: clock.driver: expected one of observe, system, sim, "
-	  "got \"ptp\"" },
+	  "phc, got \"ptp\"" },
+	{ "clock: {driver: phc, phc: /dev/ptp0, interface: eth0}",
+	  "bad.yaml:1:38: clock.interface: cannot be combined with phc (given "
+	  "at line 1); give one or the other" },
+	{ "clock: {timescale: gps}",
+	  "bad.yaml:1:20: clock.timescale: expected one of tai, utc, got "
+	  "\"gps\"" },
 	{ "clock: {oscillator: cesium}",
 	  "bad.yaml:1:21: clock.oscillator: expected one of server-xtal, tcxo, "
 	  "ocxo, rubidium, got \"cesium\"" },
@@ -755,8 +788,8 @@ static const struct {
 	  "bad.yaml:1:33: sources[0].iburst: does not apply to a source of "
 	  "type ptp" },
 	{ "sources:\n  - {name: a, type: gnss}\n  - {name: b, type: ntp}\n",
-	  "bad.yaml:2:5: sources[0]: missing required key \"device\" (type "
-	  "gnss)" },
+	  "bad.yaml:2:5: sources[0]: missing required key \"device\" or "
+	  "\"pps\" (type gnss)" },
 	{ "sources: [{name: a, type: shm, colour: {x: [1, 2]}, poll: [4, 6]}]",
 	  "bad.yaml:1:32: sources[0].colour: unknown key (expected one of: "
 	  "name, type, prefer, require, trust, noselect, trace, server, port, "
@@ -904,7 +937,7 @@ START_TEST(first_error_wins)
 {
 	assert_error("clock:\n  driver: ptp\n  colour: red\n\tbad\n",
 	    "bad.yaml:2:11: clock.driver: expected one of observe, system, "
-	    "sim, got \"ptp\"");
+	    "sim, phc, got \"ptp\"");
 }
 END_TEST
 
@@ -1090,6 +1123,7 @@ cfg_suite(void)
 	tcase_add_loop_test(tc, empty_is_default, 0,
 	    sizeof(empty_inputs) / sizeof(empty_inputs[0]));
 	tcase_add_test(tc, shipped_conf_is_default);
+	tcase_add_test(tc, leap_mode_keys);
 	tcase_add_test(tc, shipped_conf_has_no_sources);
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, audit_and_privileges);

@@ -1,6 +1,6 @@
 /*
- * check_clock.c - the clock wrappers and the observe, system and sim
- * drivers.
+ * check_clock.c - the clock wrappers and the observe, system, sim and
+ * phc drivers (the phc driver's start-up checks and units: no PHC here).
  *
  * These tests never change this machine's clock. This file defines
  * clock_adjtime() itself, which takes precedence over libc's for every
@@ -231,7 +231,8 @@ static const struct clock_status good_status = {
 
 START_TEST(wrappers_do_not_reach_driver_without_discipline)
 {
-	struct clock fake = { &fake_ops, false, 500000.0 };
+	struct clock fake = { .ops = &fake_ops, .discipline = false,
+	    .max_freq_ppb = 500000.0 };
 	int64_t t, w;
 
 	fake_calls = 0;
@@ -253,7 +254,8 @@ END_TEST
 
 START_TEST(wrappers_validate_arguments)
 {
-	struct clock fake = { &fake_ops, true, 500000.0 };
+	struct clock fake = { .ops = &fake_ops, .discipline = true,
+	    .max_freq_ppb = 500000.0 };
 	struct clock_status st = good_status;
 
 	fake_calls = 0;
@@ -967,6 +969,83 @@ START_TEST(clockwatch_distrusts_slow_reads)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ phc */
+
+START_TEST(phc_frequency_units)
+{
+	/* timex.freq is ppm << 16: 1 ppm is 65536, 1 ppb 65.536 */
+	ck_assert_int_eq(clock_phc_ppb_to_scaled_ppm(1000.0), 65536);
+	ck_assert_int_eq(clock_phc_ppb_to_scaled_ppm(-20000.0), -1310720);
+	ck_assert_int_eq(clock_phc_ppb_to_scaled_ppm(500000.0), 32768000);
+	ck_assert_int_eq(clock_phc_ppb_to_scaled_ppm(0.5), 33);
+	ck_assert_double_eq_tol(clock_phc_scaled_ppm_to_ppb(65536), 1000.0, 1e-9);
+	ck_assert_double_eq_tol(clock_phc_scaled_ppm_to_ppb(-1310720), -20000.0,
+	    1e-9);
+	/* a round trip loses less than one unit of 1/65.536 ppb */
+	for (double f = -499999.7; f < 500000; f += 12345.67)
+		ck_assert_double_eq_tol(clock_phc_scaled_ppm_to_ppb(
+		    clock_phc_ppb_to_scaled_ppm(f)), f, 0.5 / 65.536 + 1e-9);
+}
+END_TEST
+
+START_TEST(phc_needs_a_device)
+{
+	struct cfg_clock cfg = make_cfg(CFG_CLOCK_PHC, false);
+	char err[256] = "";
+	char path[] = "/dev/ptp-tsync-test-none";
+
+	ck_assert_ptr_null(clock_create(&cfg, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "clock.phc"));
+	cfg.phc = path;
+	ck_assert_ptr_null(clock_create(&cfg, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, path));
+}
+END_TEST
+
+START_TEST(phc_refuses_a_file_that_is_not_a_clock)
+{
+	struct cfg_clock cfg = make_cfg(CFG_CLOCK_PHC, false);
+	char path[] = "/tmp/check_clock_phcXXXXXX", err[256] = "";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	cfg.phc = path;
+	ck_assert_ptr_null(clock_create(&cfg, err, sizeof(err)));
+	unlink(path);
+	ck_assert_ptr_nonnull(strstr(err, "not a clock"));
+}
+END_TEST
+
+START_TEST(phc_keys_need_the_phc_driver)
+{
+	struct cfg_clock cfg = make_cfg(CFG_CLOCK_OBSERVE, false);
+	char path[] = "/dev/ptp0", ifname[] = "eth0", err[256] = "";
+
+	cfg.phc = path;
+	ck_assert_ptr_null(clock_create(&cfg, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "driver phc"));
+	cfg.phc = NULL;
+	cfg.interface = ifname;
+	ck_assert_ptr_null(clock_create(&cfg, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "clock.interface"));
+}
+END_TEST
+
+START_TEST(realtime_drivers_have_no_sys_offset)
+{
+	struct cfg_clock cfg = make_cfg(CFG_CLOCK_OBSERVE, false);
+	struct clock *c = create_ok(&cfg);
+	int64_t off = 1, win = 1, mono = 1;
+
+	ck_assert_int_eq(clock_sys_offset(c, &off, &win, &mono), -EOPNOTSUPP);
+	ck_assert(!clock_keeps_tai(c));
+	ck_assert_str_eq(clock_label(c), "observe");
+	clock_destroy(c);
+}
+END_TEST
+
 static Suite *
 clock_suite(void)
 {
@@ -995,6 +1074,14 @@ clock_suite(void)
 	tcase_add_test(tc, system_phase_uses_kernel_pll);
 	tcase_add_test(tc, system_step_normalises_negative_offsets);
 	tcase_add_test(tc, system_status_in_kernel_units);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("phc");
+	tcase_add_test(tc, phc_frequency_units);
+	tcase_add_test(tc, phc_needs_a_device);
+	tcase_add_test(tc, phc_refuses_a_file_that_is_not_a_clock);
+	tcase_add_test(tc, phc_keys_need_the_phc_driver);
+	tcase_add_test(tc, realtime_drivers_have_no_sys_offset);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sim");

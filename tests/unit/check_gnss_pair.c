@@ -279,6 +279,81 @@ START_TEST(result_names)
 }
 END_TEST
 
+/* ------------------------------------------------ PPS alone: numbering */
+
+#define US		1000LL
+#define HARD		(50 * US + 100)	/* the driver's PPS hard bound */
+
+START_TEST(pps_numbered_by_a_tight_estimate)
+{
+	int64_t label = 0, resid = 0;
+
+	/* the clock reads 3 ms fast at the edge of T0_S; known to 10 us */
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS + 3 * MS, -3 * MS + 2 * US,
+	    10 * US, HARD, 0, &label, &resid), GNSS_NUMBER_OK);
+	ck_assert_int_eq(label, T0_S);
+	ck_assert_int_eq(resid, 2 * US);
+	/* 0.4 s slow: still the right second, because the estimate says so */
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS - 400 * MS, 400 * MS, 10 * US,
+	    HARD, 0, &label, &resid), GNSS_NUMBER_OK);
+	ck_assert_int_eq(label, T0_S);
+	/* the cable delay moves the edge after the second it marks */
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS + 300 * US, 0, 10 * US, HARD,
+	    300 * US, &label, &resid), GNSS_NUMBER_OK);
+	ck_assert_int_eq(label, T0_S);
+	ck_assert_int_eq(resid, 0);
+}
+END_TEST
+
+START_TEST(pps_loose_estimate_numbers_nothing)
+{
+	int64_t label = 0, resid = 0;
+
+	/* a bound of 0.2 s or more (with the edge's own) is not certain */
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS, 0, GNSS_NUMBER_MAX_NS - HARD,
+	    HARD, 0, &label, &resid), GNSS_NUMBER_LOOSE);
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS, 0, GNSS_NUMBER_MAX_NS - HARD
+	    - 1, HARD, 0, &label, &resid), GNSS_NUMBER_OK);
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS, 0, -1, HARD, 0, &label,
+	    &resid), GNSS_NUMBER_LOOSE);
+	/* an NMEA-grade half-second bound: never guess */
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS + 100 * MS, 0, 500 * MS, HARD,
+	    0, &label, &resid), GNSS_NUMBER_LOOSE);
+}
+END_TEST
+
+START_TEST(pps_beyond_both_bounds_is_refused)
+{
+	int64_t label = 0, resid = 0;
+
+	/* the estimate says the clock is right to 10 us; the edge is 1 ms off */
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS + 1 * MS, 0, 10 * US, HARD,
+	    0, &label, &resid), GNSS_NUMBER_OFF);
+	ck_assert_int_eq(label, T0_S);
+	ck_assert_int_eq(resid, 1 * MS);
+	/* just inside, on both sides */
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS + 10 * US + HARD, 0, 10 * US,
+	    HARD, 0, &label, &resid), GNSS_NUMBER_OK);
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS - 10 * US - HARD, 0, 10 * US,
+	    HARD, 0, &label, &resid), GNSS_NUMBER_OK);
+	ck_assert_int_eq(gnss_pps_number(T0_S * NS - 10 * US - HARD - 1, 0,
+	    10 * US, HARD, 0, &label, &resid), GNSS_NUMBER_OFF);
+	ck_assert_int_eq(label, T0_S);
+}
+END_TEST
+
+START_TEST(pps_numbering_before_1970)
+{
+	int64_t label = 0, resid = 0;
+
+	/* floor, not truncation, for a negative start (a clock at 0 - 0.3 s) */
+	ck_assert_int_eq(gnss_pps_number(-300 * MS, -700 * MS, 10 * US, HARD, 0,
+	    &label, &resid), GNSS_NUMBER_OK);
+	ck_assert_int_eq(label, -1);
+	ck_assert_int_eq(resid, 0);
+}
+END_TEST
+
 static Suite *
 gnss_pair_suite(void)
 {
@@ -302,6 +377,10 @@ gnss_pair_suite(void)
 	tcase_add_test(tc, edge_after_the_burst_waits_for_the_next);
 	tcase_add_test(tc, ring_keeps_the_newest_edges);
 	tcase_add_test(tc, result_names);
+	tcase_add_test(tc, pps_numbered_by_a_tight_estimate);
+	tcase_add_test(tc, pps_loose_estimate_numbers_nothing);
+	tcase_add_test(tc, pps_beyond_both_bounds_is_refused);
+	tcase_add_test(tc, pps_numbering_before_1970);
 	suite_add_tcase(s, tc);
 	return s;
 }
