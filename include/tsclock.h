@@ -8,11 +8,14 @@
  *	if (tsclock_open(NULL, &c) == 0 && tsclock_now(c, &t) == 0)
  *		// UTC is within [t.earliest_ns, t.latest_ns]
  *
- * tsclock_now() reads CLOCK_REALTIME and CLOCK_MONOTONIC and the page, and
- * grows the daemon's max_error from the page's as-of instant to the call
- * (max_error + rate * |now - as-of|), so the interval stays a true bound
- * between the daemon's updates. No system call beyond clock_gettime()
- * (vDSO), no locks, no allocation: safe from any number of threads.
+ * tsclock_now() reads CLOCK_MONOTONIC and the page, carries the daemon's
+ * estimate from the page's as-of instant to the call by CLOCK_MONOTONIC,
+ * and grows its max_error on the way (max_error + rate * |now - as-of|),
+ * so the interval stays a true bound between the daemon's updates and is
+ * not moved by a step of CLOCK_REALTIME. CLOCK_REALTIME now (clock_ns) is
+ * CLOCK_MONOTONIC plus the kernel's own offset between the two, read from
+ * the coarse clocks. No system call beyond clock_gettime() (vDSO), no
+ * locks, no allocation: safe from any number of threads.
  *
  * Pure C, libc only. See tsclock(3).
  */
@@ -48,14 +51,14 @@ enum tsclock_state {
 /* struct tsclock_time.flags */
 #define TSCLOCK_F_LEAP_KNOWN	0x1	/* tai_offset_s is from a valid leap table */
 #define TSCLOCK_F_LEAP_NEXT	0x2	/* next_leap_* announce a leap second */
-#define TSCLOCK_F_STEPPED	0x4	/* CLOCK_REALTIME was stepped since as-of; the bound was widened by the step */
+#define TSCLOCK_F_STEPPED	0x4	/* CLOCK_REALTIME was stepped (> 1 ms) since as-of; offset_s includes the step, the interval is unmoved */
 
 struct tsclock_time {
 	int64_t		earliest_ns;	/* UTC, ns since 1970 (POSIX scale): lower bound */
 	int64_t		latest_ns;	/* upper bound */
-	int64_t		clock_ns;	/* the CLOCK_REALTIME read the bounds are about */
+	int64_t		clock_ns;	/* CLOCK_REALTIME at the instant of the call */
 	double		max_error_s;	/* half-width, grown to the call */
-	double		offset_s;	/* UTC - CLOCK_REALTIME, from the page */
+	double		offset_s;	/* UTC - CLOCK_REALTIME now (the page's, less any step since) */
 	double		u_s;		/* standard uncertainty of offset_s */
 	double		age_s;		/* since the page's as-of instant */
 	int		state;		/* enum tsclock_state */

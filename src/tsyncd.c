@@ -40,6 +40,7 @@
 #include "phcref.h"
 #include "privdrop.h"
 #include "shmclock.h"
+#include "tsclock_page.h"
 #include "sandbox.h"
 #include "source.h"
 #include "srcset.h"
@@ -502,12 +503,25 @@ shm_update(struct daemon *d)
 	struct engine_status st;
 	struct engine_estimate e;
 	struct timespec ts;
+	int64_t offs, gap = 0;
 
 	if (d->shm == NULL)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	f.asof_real_ns = tstime_from_timespec(&ts);
+	/*
+	 * The as-of pair is one instant: readers carry the bound from it by
+	 * CLOCK_MONOTONIC alone (libtsclock), so asof_real - asof_mono must
+	 * be the kernel's offset itself, not two reads some time apart. When
+	 * the coarse clocks will not give it (ticks kept coming), the gap
+	 * between two fine reads goes into max_error instead.
+	 */
 	f.asof_mono_ns = daemon_mono_ns();
+	if (tsclock_real_minus_mono(&offs) == 0)
+		f.asof_real_ns = f.asof_mono_ns + offs;
+	else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		f.asof_real_ns = tstime_from_timespec(&ts);
+		gap = daemon_mono_ns() - f.asof_mono_ns;
+	}
 	f.valid_until_mono_ns = f.asof_mono_ns + SHM_HORIZON_NS;
 	engine_status(d->engine, f.asof_mono_ns, &st);
 	f.state = tsclock_state_of(st.state);
@@ -521,7 +535,7 @@ shm_update(struct daemon *d)
 		f.u_s = e.u_s;
 		f.U_s = e.U_s;
 		f.k = e.k;
-		f.max_error_s = e.max_error_s;
+		f.max_error_s = e.max_error_s + (double)gap / 1e9;
 		f.max_error_rate = shm_rate(d, f.asof_mono_ns, &e);
 		f.freq = e.freq;
 		f.have_estimate = isfinite(f.offset_s) &&

@@ -253,39 +253,51 @@ fill_common(const struct tsclock_page *s, struct tsclock_time *t)
 }
 
 /*
- * real was read between the monotonic reads mono1 and mono2, so at that
- * instant real - mono lies in [real - mono2, real - mono1]. The step is
- * taken as the larger distance of that interval from the as-of value, so
- * that the order of the reads can never make the bound short.
+ * The bounds are carried from the page's as-of instant by CLOCK_MONOTONIC
+ * alone: UTC - CLOCK_MONOTONIC was (asof_real - asof_mono) + offset then,
+ * and changes since only by the clock's frequency error, which rate
+ * bounds (the kernel slews both clocks alike). A step of CLOCK_REALTIME
+ * (another process, or the kernel's leap second) therefore moves neither
+ * the centre nor the width: it only shows in clock_ns and offset_s, which
+ * are about CLOCK_REALTIME now (real_minus_mono, the kernel's own offset).
+ * A leap second between as-of and now is the one exception: UTC on the
+ * POSIX scale jumps by it, so the bound is widened by it until the next
+ * page.
  */
 static void
-fill_bounds(const struct tsclock_page *s, int64_t real, int64_t mono1,
-    int64_t mono2, struct tsclock_time *t)
+fill_bounds(const struct tsclock_page *s, int64_t mono, int64_t real_minus_mono,
+    struct tsclock_time *t)
 {
-	int64_t age = mono2 - s->asof_mono_ns;
+	int64_t age = mono - s->asof_mono_ns;
 	int64_t d_asof = s->asof_real_ns - s->asof_mono_ns;
-	int64_t step_lo = (real - mono2) - d_asof;
-	int64_t step_hi = (real - mono1) - d_asof;
-	int64_t step;
+	int64_t step = real_minus_mono - d_asof;
+	int64_t centre, clock_ns;
 	double grown;
 
-	if (age < 0)
-		age = -age;	/* the page is newer than our clock reads */
-	if (step_lo < 0)
-		step_lo = -step_lo;
-	if (step_hi < 0)
-		step_hi = -step_hi;
-	step = step_lo > step_hi ? step_lo : step_hi;
-	if (step > STEP_FLAG_NS)
+	if (step > STEP_FLAG_NS || step < -STEP_FLAG_NS)
 		t->flags |= TSCLOCK_F_STEPPED;
-	grown = s->max_error_s + s->max_error_rate * ((double)age / 1e9) +
-	    (double)step / 1e9;
+	grown = s->max_error_s +
+	    s->max_error_rate * ((double)(age < 0 ? -age : age) / 1e9);
+	centre = add_s(mono + d_asof, s->offset_s, false);
+	if (s->flags & TSCLOCK_PF_LEAP_NEXT) {
+		int64_t leap = s->next_leap_unix_s * NS_PER_S;
+		int64_t from = add_s(s->asof_real_ns, s->offset_s, false);
+
+		/* generous by a second each side: it costs nothing elsewhere */
+		if (leap > from - 2 * NS_PER_S &&
+		    leap <= add_s(centre, grown + 1.0, true))
+			grown += s->next_leap_delta_s < 0 ?
+			    -(double)s->next_leap_delta_s :
+			    (double)s->next_leap_delta_s;
+	}
+	clock_ns = mono + real_minus_mono;
+	t->clock_ns = clock_ns;
 	t->max_error_s = grown;
-	t->offset_s = s->offset_s;
+	t->offset_s = (double)(centre - clock_ns) / 1e9;
 	t->u_s = s->u_s;
-	t->age_s = (double)(mono2 - s->asof_mono_ns) / 1e9;
-	t->earliest_ns = add_s(real, s->offset_s - grown, false);
-	t->latest_ns = add_s(real, s->offset_s + grown, true);
+	t->age_s = (double)age / 1e9;
+	t->earliest_ns = add_s(centre, -grown, false);
+	t->latest_ns = add_s(centre, grown, true);
 }
 
 static int
@@ -305,21 +317,28 @@ int
 tsclock_now(struct tsclock *c, struct tsclock_time *t)
 {
 	struct tsclock_page s;
-	struct timespec r, m1, m2;
+	struct timespec m, r;
 	bool replaced;
-	int64_t real, mono, mono1;
+	int64_t mono, offs;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	/* Realtime between two monotonic reads: see fill_bounds(). */
-	if (clock_gettime(CLOCK_MONOTONIC, &m1) == -1 ||
-	    clock_gettime(CLOCK_REALTIME, &r) == -1 ||
-	    clock_gettime(CLOCK_MONOTONIC, &m2) == -1)
+	/*
+	 * One fine clock read: CLOCK_MONOTONIC carries the bounds (see
+	 * fill_bounds()). CLOCK_REALTIME at the same instant is mono plus the
+	 * kernel's own offset, read from the coarse clocks for a few ns. If
+	 * that fails (ticks kept coming), a second fine read stands in: only
+	 * clock_ns and offset_s then carry the gap between the two reads.
+	 */
+	if (clock_gettime(CLOCK_MONOTONIC, &m) == -1)
 		return TSCLOCK_ESYS;
-	real = ts_ns(&r);
-	mono1 = ts_ns(&m1);
-	mono = ts_ns(&m2);
-	t->clock_ns = real;
+	mono = ts_ns(&m);
+	if (tsclock_real_minus_mono(&offs) < 0) {
+		if (clock_gettime(CLOCK_REALTIME, &r) == -1)
+			return TSCLOCK_ESYS;
+		offs = ts_ns(&r) - mono;
+	}
+	t->clock_ns = mono + offs;
 	if ((rc = read_page(c, &s, &replaced)) != 0)
 		return rc;
 	if (replaced && (rc = read_page(c, &s, &replaced)) != 0)
@@ -335,7 +354,7 @@ tsclock_now(struct tsclock *c, struct tsclock_time *t)
 	}
 	if (s.flags & (TSCLOCK_PF_NO_ESTIMATE | TSCLOCK_PF_NOT_REALTIME))
 		return TSCLOCK_ENOEST;
-	fill_bounds(&s, real, mono1, mono, t);
+	fill_bounds(&s, mono, offs, t);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #define TSYNC_TSCLOCK_PAGE_H
 
 #include <stdint.h>
+#include <time.h>
 
 #define TSCLOCK_PAGE_MAGIC	"TSCK"
 #define TSCLOCK_PAGE_VERSION	1
@@ -61,5 +62,34 @@ struct tsclock_page {
 	int64_t		next_leap_delta_s; /* +1 inserted, -1 deleted */
 	int64_t		writer_pid;
 };
+
+/*
+ * CLOCK_REALTIME - CLOCK_MONOTONIC, exactly as the kernel holds it (its
+ * wall-to-monotonic offset, in ns). The coarse clocks are both the last
+ * tick's snapshot, so their difference is that offset with no read gap;
+ * it changes only when CLOCK_REALTIME is stepped (or the kernel applies
+ * a leap second), never by slewing. The realtime read sits between two
+ * monotonic ones, taken again if a tick came in between. Cheap in the
+ * vDSO (a few ns per coarse read). 0, or -1 after 4 ticks in a row.
+ * The writer stamps its as-of pair with it, the reader finds steps with it.
+ */
+static inline int
+tsclock_real_minus_mono(int64_t *out)
+{
+	struct timespec m1, r, m2;
+
+	for (int i = 0; i < 4; i++) {
+		if (clock_gettime(CLOCK_MONOTONIC_COARSE, &m1) == -1 ||
+		    clock_gettime(CLOCK_REALTIME_COARSE, &r) == -1 ||
+		    clock_gettime(CLOCK_MONOTONIC_COARSE, &m2) == -1)
+			return -1;
+		if (m1.tv_sec == m2.tv_sec && m1.tv_nsec == m2.tv_nsec) {
+			*out = ((int64_t)r.tv_sec - (int64_t)m1.tv_sec) *
+			    INT64_C(1000000000) + (r.tv_nsec - m1.tv_nsec);
+			return 0;
+		}
+	}
+	return -1;
+}
 
 #endif

@@ -68,8 +68,10 @@ figures(struct shmclock_figures *f)
 	f->traceable = true;
 	f->clock_class = 6;
 	f->have_estimate = true;
-	f->asof_real_ns = now_ns(CLOCK_REALTIME);
+	/* one instant, as tsyncd stamps it (tsclock_real_minus_mono()) */
 	f->asof_mono_ns = now_ns(CLOCK_MONOTONIC);
+	ck_assert_int_eq(tsclock_real_minus_mono(&f->asof_real_ns), 0);
+	f->asof_real_ns += f->asof_mono_ns;
 	f->valid_until_mono_ns = f->asof_mono_ns + 10 * NS;
 	f->offset_s = 1e-3;
 	f->u_s = 1e-5;
@@ -124,7 +126,7 @@ START_TEST(round_trip)
 	    (double)(t.latest_ns - t.clock_ns)) / 2;
 	ck_assert_double_eq_tol(mid, 1e6, 1.0);
 	ck_assert_double_ge(t.max_error_s, 1e-4);
-	ck_assert_double_lt(t.max_error_s, 1e-4 + 1e-3);	/* read-pair slack only */
+	ck_assert_double_lt(t.max_error_s, 1e-4 + 1e-9);	/* rate 0: no growth */
 	ck_assert_int_ge(t.latest_ns - t.earliest_ns, 200000);
 	tsclock_close(c);
 	shmclock_destroy(w);
@@ -155,8 +157,42 @@ START_TEST(max_error_grows)
 }
 END_TEST
 
-/* A step of CLOCK_REALTIME since as-of widens the bound by the step. */
-START_TEST(step_widens_bound)
+/*
+ * A step of CLOCK_REALTIME since as-of is measured against the kernel's
+ * own offset and taken out: the interval stays where CLOCK_MONOTONIC
+ * carries it, as wide as before, and offset_s is about the clock now.
+ */
+START_TEST(step_taken_out)
+{
+	struct shmclock_figures f;
+	struct shmclock *w = writer();
+	struct tsclock *c;
+	struct tsclock_time t, before;
+	double mid;
+
+	figures(&f);
+	shmclock_write(w, &f);
+	ck_assert_int_eq(tsclock_open(path, &c), 0);
+	ck_assert_int_eq(tsclock_now(c, &before), 0);
+	ck_assert(!(before.flags & TSCLOCK_F_STEPPED));
+
+	f.asof_real_ns -= NS / 2;	/* as if the clock then jumped 0.5 s */
+	shmclock_write(w, &f);
+	ck_assert_int_eq(tsclock_now(c, &t), 0);
+	ck_assert(t.flags & TSCLOCK_F_STEPPED);
+	ck_assert_double_lt(t.max_error_s, 1e-4 + 1e-6);
+	/* UTC is now 0.5 s - 1 ms behind the clock */
+	ck_assert_double_eq_tol(t.offset_s, -0.499, 1e-9);
+	mid = ((double)(t.earliest_ns - t.clock_ns) +
+	    (double)(t.latest_ns - t.clock_ns)) / 2;
+	ck_assert_double_eq_tol(mid, -0.499e9, 1.0);
+	tsclock_close(c);
+	shmclock_destroy(w);
+}
+END_TEST
+
+/* A leap second between as-of and now widens the bound by it. */
+START_TEST(leap_crossed_widens_bound)
 {
 	struct shmclock_figures f;
 	struct shmclock *w = writer();
@@ -164,12 +200,20 @@ START_TEST(step_widens_bound)
 	struct tsclock_time t;
 
 	figures(&f);
-	f.asof_real_ns -= NS / 2;	/* as if the clock then jumped 0.5 s */
+	/* the leap half a second before now: the page predates it */
+	f.next_leap_unix_s = (f.asof_real_ns - NS / 2) / NS;
+	f.asof_real_ns -= 2 * NS;
+	f.asof_mono_ns -= 2 * NS;
 	shmclock_write(w, &f);
 	ck_assert_int_eq(tsclock_open(path, &c), 0);
 	ck_assert_int_eq(tsclock_now(c, &t), 0);
-	ck_assert(t.flags & TSCLOCK_F_STEPPED);
-	ck_assert_double_ge(t.max_error_s, 0.5 + 1e-4);
+	ck_assert_double_ge(t.max_error_s, 1.0 + 1e-4);
+	ck_assert_double_lt(t.max_error_s, 1.0 + 1e-4 + 1e-6);
+	/* a leap a day away does not */
+	f.next_leap_unix_s += 86400;
+	shmclock_write(w, &f);
+	ck_assert_int_eq(tsclock_now(c, &t), 0);
+	ck_assert_double_lt(t.max_error_s, 1e-4 + 1e-6);
 	tsclock_close(c);
 	shmclock_destroy(w);
 }
@@ -353,13 +397,15 @@ reader(void *arg)
 			continue;
 		}
 		r->reads++;
-		if (t.u_s != t.offset_s || (double)t.tai_offset_s != t.offset_s ||
-		    (double)t.next_leap_unix_s != t.offset_s ||
-		    (double)t.clock_class != t.offset_s)
+		/* offset_s is recomputed against the clock now; u_s and the
+		 * rest are the page's own */
+		if ((double)t.tai_offset_s != t.u_s ||
+		    (double)t.next_leap_unix_s != t.u_s ||
+		    (double)t.clock_class != t.u_s)
 			r->torn++;
-		if (t.offset_s != last)
+		if (t.u_s != last)
 			r->changes++;
-		last = t.offset_s;
+		last = t.u_s;
 	}
 	return NULL;
 }
@@ -433,7 +479,8 @@ shmclock_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, max_error_grows);
-	tcase_add_test(tc, step_widens_bound);
+	tcase_add_test(tc, step_taken_out);
+	tcase_add_test(tc, leap_crossed_widens_bound);
 	tcase_add_test(tc, stale_beyond_horizon);
 	tcase_add_test(tc, no_estimate);
 	tcase_add_test(tc, fresh_page_is_stale_until_written);
