@@ -11,8 +11,8 @@
  * tsclock_now() reads CLOCK_MONOTONIC and the page, carries the daemon's
  * estimate from the page's as-of instant to the call by CLOCK_MONOTONIC,
  * and grows its max_error on the way (max_error + rate * |now - as-of|),
- * so the interval stays a true bound between the daemon's updates and is
- * not moved by a step of CLOCK_REALTIME. CLOCK_REALTIME now (clock_ns) is
+ * so the interval stays a true bound between the daemon's updates. A step
+ * of CLOCK_REALTIME since as-of widens it by the step. CLOCK_REALTIME now (clock_ns) is
  * CLOCK_MONOTONIC plus the kernel's own offset between the two, read from
  * the coarse clocks. No system call beyond clock_gettime() (vDSO), no
  * locks, no allocation: safe from any number of threads.
@@ -51,7 +51,7 @@ enum tsclock_state {
 /* struct tsclock_time.flags */
 #define TSCLOCK_F_LEAP_KNOWN	0x1	/* tai_offset_s is from a valid leap table */
 #define TSCLOCK_F_LEAP_NEXT	0x2	/* next_leap_* announce a leap second */
-#define TSCLOCK_F_STEPPED	0x4	/* CLOCK_REALTIME was stepped (> 1 ms) since as-of; offset_s includes the step, the interval is unmoved */
+#define TSCLOCK_F_STEPPED	0x4	/* CLOCK_REALTIME was stepped (> 1 ms) since as-of; offset_s includes the step, the bound is widened by it */
 
 struct tsclock_time {
 	int64_t		earliest_ns;	/* UTC, ns since 1970 (POSIX scale): lower bound */

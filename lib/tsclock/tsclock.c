@@ -256,13 +256,15 @@ fill_common(const struct tsclock_page *s, struct tsclock_time *t)
  * The bounds are carried from the page's as-of instant by CLOCK_MONOTONIC
  * alone: UTC - CLOCK_MONOTONIC was (asof_real - asof_mono) + offset then,
  * and changes since only by the clock's frequency error, which rate
- * bounds (the kernel slews both clocks alike). A step of CLOCK_REALTIME
- * (another process, or the kernel's leap second) therefore moves neither
- * the centre nor the width: it only shows in clock_ns and offset_s, which
- * are about CLOCK_REALTIME now (real_minus_mono, the kernel's own offset).
- * A leap second between as-of and now is the one exception: UTC on the
- * POSIX scale jumps by it, so the bound is widened by it until the next
- * page.
+ * bounds (the kernel slews both clocks alike). CLOCK_REALTIME now is
+ * mono + real_minus_mono, the kernel's own offset; step is how far that
+ * offset moved since as-of, exactly 0 unless something stepped
+ * CLOCK_REALTIME. A step by another process leaves the centre right, but
+ * a reader in another time namespace (whose CLOCK_MONOTONIC differs from
+ * tsyncd's by a constant) looks the same from here and needs the centre
+ * moved by it, so the bound is widened by |step|: it holds either way.
+ * A leap second between as-of and now makes UTC on the POSIX scale jump
+ * by it: the bound is widened by that too, until the next page.
  */
 static void
 fill_bounds(const struct tsclock_page *s, int64_t mono, int64_t real_minus_mono,
@@ -277,7 +279,8 @@ fill_bounds(const struct tsclock_page *s, int64_t mono, int64_t real_minus_mono,
 	if (step > STEP_FLAG_NS || step < -STEP_FLAG_NS)
 		t->flags |= TSCLOCK_F_STEPPED;
 	grown = s->max_error_s +
-	    s->max_error_rate * ((double)(age < 0 ? -age : age) / 1e9);
+	    s->max_error_rate * ((double)(age < 0 ? -age : age) / 1e9) +
+	    (double)(step < 0 ? -step : step) / 1e9;
 	centre = add_s(mono + d_asof, s->offset_s, false);
 	if (s->flags & TSCLOCK_PF_LEAP_NEXT) {
 		int64_t leap = s->next_leap_unix_s * NS_PER_S;
