@@ -743,22 +743,6 @@ time_to_tolerance_json(double t)
 	return isfinite(t) ? json_real(t) : json_null();
 }
 
-/* Name and state of each source, for the status reply. */
-static json_t *
-sources_summary(struct daemon *d, int64_t now)
-{
-	json_t *all = srcset_json(d->sources, now), *arr = json_array(), *src;
-	size_t i;
-
-	json_array_foreach(json_object_get(all, "sources"), i, src)
-		json_array_append_new(arr, json_pack("{s:O, s:O, s:O}",
-		    "name", json_object_get(src, "name"),
-		    "type", json_object_get(src, "type"),
-		    "state", json_object_get(src, "state")));
-	json_decref(all);
-	return arr;
-}
-
 static json_t *
 status_json(void *arg)
 {
@@ -794,7 +778,7 @@ status_json(void *arg)
 	    "config", cfg->path,
 	    "tolerance", tol,
 	    "leap", leap_json(d),
-	    "sources", sources_summary(d, now),
+	    "sources", srcset_summary_json(d->sources, now),
 	    "daemon", "version", PACKAGE_VERSION, "pid", (int)getpid());
 }
 

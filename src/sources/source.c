@@ -105,6 +105,12 @@ source_budget_json(const struct budget *b)
 	return rows;
 }
 
+const char *
+source_type(const struct source *s)
+{
+	return s->ops->type;
+}
+
 json_t *
 source_info_json(const struct source *s, int64_t now_mono_ns)
 {

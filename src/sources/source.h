@@ -81,6 +81,7 @@ void	source_destroy(struct source *s);
 void	source_rebind(struct source *s, const struct cfg_source *cfg);
 
 const char *source_name(const struct source *s);
+const char *source_type(const struct source *s);	/* "ntp", "ptp", ... */
 enum source_health source_health(const struct source *s);
 /*
  * The driver's figures for `tsctl sources` (address, reach, stratum,

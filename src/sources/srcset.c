@@ -376,6 +376,26 @@ one_json(const struct srcset *set, int i, int64_t now)
 }
 
 json_t *
+srcset_summary_json(const struct srcset *set, int64_t now_mono_ns)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; set != NULL && i < set->n; i++) {
+		struct engine_source_info si;
+
+		memset(&si, 0, sizeof(si));
+		if (engine_source_info(set->engine, set->id[i], now_mono_ns,
+		    &si) < 0)
+			si.have_estimate = false;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}",
+		    "name", source_name(set->src[i]),
+		    "type", source_type(set->src[i]),
+		    "state", state_of(set->src[i], &si)));
+	}
+	return arr;
+}
+
+json_t *
 srcset_json(const struct srcset *set, int64_t now_mono_ns)
 {
 	json_t *arr = json_array();

@@ -52,6 +52,9 @@ void	srcset_rebind(struct srcset *set, const struct cfg *ncfg);
 
 /* {"sources": [...]} for the control socket's "sources" command. */
 json_t	*srcset_json(const struct srcset *set, int64_t now_mono_ns);
+/* [{name, type, state}, ...]: what the status reply lists, without
+ * building every source's figures (status is asked for often). */
+json_t	*srcset_summary_json(const struct srcset *set, int64_t now_mono_ns);
 /* One source's entry of srcset_json() by engine id; NULL if unknown. */
 json_t	*srcset_source_json(const struct srcset *set, int engine_id,
 	    int64_t now_mono_ns);
