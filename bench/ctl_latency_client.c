@@ -1,12 +1,20 @@
 /*
  * ctl_latency_client - control socket round-trip latency.
  *
- *   ctl_latency_client -s SOCKET [-n REQUESTS] [-c CLIENTS] [-r REQUEST]
+ *   ctl_latency_client -s SOCKET [-n REQUESTS] [-c CLIENTS] [-i PERIOD_US]
+ *                      [-r REQUEST]
  *
  * CLIENTS processes (fork, so no -pthread is needed) each open their own
  * connection, wait at a common start line, then send REQUESTS/CLIENTS
  * requests one at a time, reading each reply line before the next and
- * timing the round trip with CLOCK_MONOTONIC. Every reply is decoded and
+ * timing the round trip with CLOCK_MONOTONIC. Without -i each client
+ * sends its next request as soon as the reply is in (saturation). With
+ * -i each client sends one request every PERIOD_US, the clients' phases
+ * spread evenly over the period (timer slack 1 ns). A request's latency
+ * is counted from when it was sent, or from when it was due if the reply
+ * to the one before came in after that, so that a daemon that falls
+ * behind is charged for the wait it caused (no coordinated omission); the
+ * client's own late wakeups are not the daemon's. Every reply is decoded and
  * must be {"ok":true,...}. Prints p50/p90/p99/max in microseconds and the
  * aggregate throughput; exits 1 if any request failed.
  */
@@ -19,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -118,8 +127,9 @@ consume_line(struct reader *r, size_t linelen)
 /* One client: returns the number of failed requests (or count on setup failure). */
 static int
 run_client(int id, const char *path, const char *req, long count, int go_fd,
-    int64_t *lat_ns)
+    int64_t period_ns, int64_t phase_ns, int64_t *lat_ns)
 {
+	int64_t due = 0, done = 0;
 	static struct reader r;
 	struct ctl_error err;
 	char go;
@@ -133,10 +143,26 @@ run_client(int id, const char *path, const char *req, long count, int go_fd,
 	/* The start line: the parent closes the pipe when all are connected. */
 	while (read(go_fd, &go, 1) == -1 && errno == EINTR)
 		continue;
+	if (period_ns > 0) {
+		(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+		due = now_ns() + phase_ns;
+	}
 	for (long i = 0; i < count; i++) {
-		int64_t t0 = now_ns();
+		int64_t t0;
 		char *line;
 		ssize_t len;
+
+		if (period_ns > 0) {
+			struct timespec ts = { .tv_sec = due / 1000000000,
+			    .tv_nsec = due % 1000000000 };
+
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+			    &ts, NULL) == EINTR)
+				continue;
+			t0 = done > due ? due : now_ns();
+			due += period_ns;
+		} else
+			t0 = now_ns();
 
 		if (write_all(r.fd, req, strlen(req)) == -1) {
 			fprintf(stderr, "client %d: write: %s\n", id, strerror(errno));
@@ -147,7 +173,8 @@ run_client(int id, const char *path, const char *req, long count, int go_fd,
 			    "read error or line too long");
 			return failed + (int)(count - i);
 		}
-		lat_ns[i] = now_ns() - t0;
+		done = now_ns();
+		lat_ns[i] = done - t0;
 
 		json_t *msg = ctl_decode_message(line, (size_t)len, &err);
 		if (msg == NULL || !json_is_true(json_object_get(msg, "ok"))) {
@@ -188,7 +215,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: ctl_latency_client -s SOCKET [-n REQUESTS] [-c CLIENTS]"
-	    " [-r REQUEST_JSON]\n");
+	    " [-i PERIOD_US] [-r REQUEST_JSON]\n");
 }
 
 int
@@ -196,20 +223,22 @@ main(int argc, char **argv)
 {
 	const char *path = NULL;
 	const char *cmd = "{\"cmd\":\"status\"}";
-	long n = 10000, c = 1;
+	long n = 10000, c = 1, period_us = 0;
 	int opt, pipefd[2], failed = 0;
 
-	while ((opt = getopt(argc, argv, "s:n:c:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:i:r:h")) != -1) {
 		switch (opt) {
 		case 's': path = optarg; break;
 		case 'n': n = strtol(optarg, NULL, 10); break;
 		case 'c': c = strtol(optarg, NULL, 10); break;
+		case 'i': period_us = strtol(optarg, NULL, 10); break;
 		case 'r': cmd = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (path == NULL || n < 1 || c < 1 || c > 4096 || n < c) {
+	if (path == NULL || n < 1 || c < 1 || c > 4096 || n < c ||
+	    period_us < 0 || period_us > 60000000) {
 		usage(stderr);
 		return 2;
 	}
@@ -239,7 +268,9 @@ main(int argc, char **argv)
 		}
 		if (pid == 0) {
 			close(pipefd[1]);
-			int f = run_client((int)i, path, req, count, pipefd[0], lat + off);
+			int64_t period = (int64_t)period_us * 1000;
+			int f = run_client((int)i, path, req, count, pipefd[0],
+			    period, period * i / c, lat + off);
 			_exit(f > 255 ? 255 : f);
 		}
 		pids[i] = pid;
