@@ -7,42 +7,24 @@
  * linuxptp's config_tab: a new key is a new row. Each row names its setter,
  * its field, its range and its default; the default is text parsed by the
  * same setter, so cfg_default() and a file spelling out every default
- * cannot disagree.
+ * cannot disagree. The setters and the message text are in cfg_values.c.
  */
 #include "config.h"
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <sys/un.h>
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <yaml.h>
 
 #include "cfg.h"
+#include "cfg_private.h"
 #include "log.h"
-#include "units.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
-#define NS_S		INT64_C(1000000000)
-#define PPB_PPM		INT64_C(1000)
-
-#define MAX_FILE_BYTES	(1024 * 1024)
-#define MAX_KEYS	32	/* rows per section: bits of struct seen */
-#define MAX_SOURCES	256
-#define MAX_PATH_BYTES	4096
-#define SOCKET_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
-#define SOURCE_NAME_MAX	32
-#define USER_NAME_MAX	32	/* useradd's limit */
-#define PATH_LEN	256	/* key path in messages */
-#define QUOTE_LEN	256	/* 48 characters, each maybe \\xNN, and "..." */
 
 /* Setters store every enum through an int. */
 _Static_assert(sizeof(enum cfg_clock_driver) == sizeof(int), "enum size");
@@ -52,44 +34,6 @@ _Static_assert(sizeof(enum cfg_log_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum cfg_source_type) == sizeof(int), "enum size");
 
 struct parser;
-struct key;
-
-typedef int (*set_fn)(const struct key *, void *base, const char *val,
-    char *why, size_t len);
-
-struct name_val {
-	const char	*name;
-	int64_t		val;
-};
-
-#define K_MIN_EXCL	0x1	/* the value must be above min */
-#define K_REQUIRED	0x2
-#define K_STR		0x4	/* the field is a malloc'd char * */
-
-struct section {
-	const struct key	*keys;
-	size_t			nkeys;
-	bool			open;	/* skip unknown keys instead of failing */
-};
-
-struct key {
-	const char		*name;
-	set_fn			set;	/* scalar values */
-	const char		*what;	/* "expected ..." when not an enum */
-	size_t			off;	/* of the field in the section's struct */
-	int64_t			min, max; /* ns, ppb or a plain integer */
-	unsigned		flags;
-	const struct name_val	*names;	/* enum values */
-	const struct section	*sub;	/* nested mapping */
-	int			(*parse)(struct parser *, const struct key *,
-				    void *base);	/* anything else */
-	const char		*def;	/* NULL: zero */
-	const char		*excludes; /* a sibling that may not also be set */
-	unsigned		types;	/* sources: TYPE_BIT()s it applies to; 0 = all */
-	const char		*help;
-};
-
-#define TYPE_BIT(t)	(1u << (t))
 
 /* Which keys of a mapping were given, and where. */
 struct seen {
@@ -116,48 +60,10 @@ struct parser {
 	struct seen	*src_seen;	/* per source: its keys and where */
 };
 
-static int	set_bool(const struct key *, void *, const char *, char *, size_t);
-static int	set_enum(const struct key *, void *, const char *, char *, size_t);
-static int	set_duration(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_frequency(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_int(const struct key *, void *, const char *, char *, size_t);
-static int	set_u64(const struct key *, void *, const char *, char *, size_t);
-static int	set_path(const struct key *, void *, const char *, char *, size_t);
-static int	set_socket(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_path_or_empty(const struct key *, void *, const char *,
-		    char *, size_t);
-static int	set_user(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_listen(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_max_error(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_preset(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_source_name(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_host(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_trace(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_group(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_uds(const struct key *, void *, const char *, char *,
-		    size_t);
-static int	set_ifname(const struct key *, void *, const char *, char *,
-		    size_t);
 static int	parse_sources(struct parser *, const struct key *, void *);
 static int	parse_poll(struct parser *, const struct key *, void *);
 static int	apply_defaults(const struct section *, void *);
 
-#define W_BOOL		"true or false"
-#define W_DURATION	"a duration like \"100ms\""
-#define W_FREQUENCY	"a frequency offset like \"500ppm\""
-#define W_INT		"an integer"
-#define W_PATH		"an absolute path"
 
 /* ---------------------------------------------------------------- tables */
 
@@ -214,45 +120,24 @@ static const struct name_val source_types[] = {
 	{ NULL, 0 },
 };
 
-/* Maximum error from UTC, in ns, that each regime or standard allows. */
-static const struct name_val presets[] = {
-	{ "rts25-hft", 100000 },	/* MiFID II RTS 25, HFT member */
-	{ "rts25", 1000000 },		/* RTS 25, other electronic trading */
-	{ "rts25-voice", 1000000000 },	/* RTS 25, voice/RFQ */
-	{ "cat-participant", 100000 },	/* CAT NMS Plan, exchanges */
-	{ "finra", 50000000 },		/* FINRA 4590, CAT industry members */
-	{ "iec61850", 1000 },		/* IEC/IEEE 61850-9-3 */
-	{ "g8271-1", 500000000 },	/* ITU-T G.8271 accuracy levels */
-	{ "g8271-2", 100000 },
-	{ "g8271-3", 5000 },
-	{ "g8271-4", 1500 },
-	{ "g8271-5", 1000 },
-	{ "g8271-6a", 260 },
-	{ "g8271-6b", 130 },
-	{ "g8271-6c", 65 },
-	{ "prtc-a", 100 },		/* ITU-T G.8272 */
-	{ "prtc-b", 40 },
-	{ NULL, 0 },
-};
-
 static const struct key sim_keys[] = {
-	{ .name = "frequency_offset", .set = set_frequency, .what = W_FREQUENCY,
+	{ .name = "frequency_offset", .set = cfgv_set_frequency, .what = W_FREQUENCY,
 	  .off = offsetof(struct cfg_sim, freq_offset_ppb),
 	  .min = -1000 * PPB_PPM, .max = 1000 * PPB_PPM, .def = "0",
 	  .help = "frequency error of the simulated oscillator" },
-	{ .name = "initial_offset", .set = set_duration, .what = W_DURATION,
+	{ .name = "initial_offset", .set = cfgv_set_duration, .what = W_DURATION,
 	  .off = offsetof(struct cfg_sim, initial_offset_ns),
 	  .min = -1000 * NS_S, .max = 1000 * NS_S, .def = "0",
 	  .help = "offset of the simulated clock at start" },
-	{ .name = "noise", .set = set_duration, .what = W_DURATION,
+	{ .name = "noise", .set = cfgv_set_duration, .what = W_DURATION,
 	  .off = offsetof(struct cfg_sim, noise_ns),
 	  .min = 0, .max = NS_S, .def = "0",
 	  .help = "white phase noise, 1 sigma" },
-	{ .name = "wander", .set = set_frequency, .what = W_FREQUENCY,
+	{ .name = "wander", .set = cfgv_set_frequency, .what = W_FREQUENCY,
 	  .off = offsetof(struct cfg_sim, wander_ppb),
 	  .min = 0, .max = 1000 * PPB_PPM, .def = "0",
 	  .help = "random-walk frequency noise per sqrt(s)" },
-	{ .name = "seed", .set = set_u64, .what = "a non-negative integer",
+	{ .name = "seed", .set = cfgv_set_u64, .what = "a non-negative integer",
 	  .off = offsetof(struct cfg_sim, seed), .def = "1",
 	  .help = "seed of the noise generator" },
 };
@@ -261,36 +146,36 @@ static const struct section sim_section = { sim_keys, ARRAY_LEN(sim_keys),
 	false };
 
 static const struct key clock_keys[] = {
-	{ .name = "driver", .set = set_enum, .names = clock_drivers,
+	{ .name = "driver", .set = cfgv_set_enum, .names = clock_drivers,
 	  .off = offsetof(struct cfg_clock, driver), .def = "observe",
 	  .help = "how the system clock is read and steered" },
-	{ .name = "discipline", .set = set_bool, .what = W_BOOL,
+	{ .name = "discipline", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_clock, discipline), .def = "false",
 	  .help = "steer the clock (false: observe and report only)" },
-	{ .name = "step_threshold", .set = set_duration, .what = W_DURATION,
+	{ .name = "step_threshold", .set = cfgv_set_duration, .what = W_DURATION,
 	  .off = offsetof(struct cfg_clock, step_threshold_ns),
 	  .min = 0, .max = 1000 * NS_S, .def = "100ms",
 	  .help = "step instead of slewing above this offset; 0: never" },
-	{ .name = "max_frequency", .set = set_frequency, .what = W_FREQUENCY,
+	{ .name = "max_frequency", .set = cfgv_set_frequency, .what = W_FREQUENCY,
 	  .off = offsetof(struct cfg_clock, max_frequency_ppb),
 	  .min = 0, .max = 500000 * PPB_PPM, .flags = K_MIN_EXCL,
 	  .def = "500ppm", .help = "largest frequency correction applied" },
-	{ .name = "oscillator", .set = set_enum, .names = oscillators,
+	{ .name = "oscillator", .set = cfgv_set_enum, .names = oscillators,
 	  .off = offsetof(struct cfg_clock, oscillator), .def = "server-xtal",
 	  .help = "kind of local oscillator, for holdover estimates" },
 	{ .name = "sim", .sub = &sim_section,
 	  .off = offsetof(struct cfg_clock, sim),
 	  .help = "the simulated clock (driver sim)" },
-	{ .name = "phc", .set = set_path, .what = W_PATH,
+	{ .name = "phc", .set = cfgv_set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_clock, phc), .flags = K_STR,
 	  .excludes = "interface",
 	  .help = "driver phc: the PTP hardware clock to steer (/dev/ptpN)" },
-	{ .name = "interface", .set = set_ifname,
+	{ .name = "interface", .set = cfgv_set_ifname,
 	  .what = "a network interface name (1-15 characters)",
 	  .off = offsetof(struct cfg_clock, interface), .flags = K_STR,
 	  .excludes = "phc",
 	  .help = "driver phc: steer the PHC of this interface" },
-	{ .name = "timescale", .set = set_enum, .names = timescales,
+	{ .name = "timescale", .set = cfgv_set_enum, .names = timescales,
 	  .off = offsetof(struct cfg_clock, timescale), .def = "tai",
 	  .help = "driver phc: the timescale the PHC keeps (tai or utc)" },
 };
@@ -299,11 +184,11 @@ static const struct section clock_section = { clock_keys,
 	ARRAY_LEN(clock_keys), false };
 
 static const struct key tolerance_keys[] = {
-	{ .name = "max_error", .set = set_max_error, .what = W_DURATION,
+	{ .name = "max_error", .set = cfgv_set_max_error, .what = W_DURATION,
 	  .off = offsetof(struct cfg_tolerance, max_error_ns),
 	  .min = 0, .max = 1000 * NS_S, .flags = K_MIN_EXCL,
 	  .excludes = "preset", .help = "largest allowed error from UTC" },
-	{ .name = "preset", .set = set_preset, .what = "a preset name",
+	{ .name = "preset", .set = cfgv_set_preset, .what = "a preset name",
 	  .off = offsetof(struct cfg_tolerance, preset), .flags = K_STR,
 	  .def = "rts25", .excludes = "max_error",
 	  .help = "max_error from a regulation or standard" },
@@ -313,29 +198,29 @@ static const struct section tolerance_section = { tolerance_keys,
 	ARRAY_LEN(tolerance_keys), false };
 
 static const struct key status_keys[] = {
-	{ .name = "socket", .set = set_socket,
+	{ .name = "socket", .set = cfgv_set_socket,
 	  .what = "an absolute path, or \"\" to disable the socket",
 	  .off = offsetof(struct cfg_status, socket), .flags = K_STR,
 	  .def = "/run/tsyncd/tsyncd.sock", .help = "control socket" },
-	{ .name = "max_clients", .set = set_int, .what = W_INT,
+	{ .name = "max_clients", .set = cfgv_set_int, .what = W_INT,
 	  .off = offsetof(struct cfg_status, max_clients),
 	  .min = 1, .max = 4096, .def = "64",
 	  .help = "concurrent control connections" },
-	{ .name = "idle_timeout", .set = set_duration, .what = W_DURATION,
+	{ .name = "idle_timeout", .set = cfgv_set_duration, .what = W_DURATION,
 	  .off = offsetof(struct cfg_status, idle_timeout_ns),
 	  .min = NS_S, .max = 86400 * NS_S, .def = "60s",
 	  .help = "close control connections idle this long" },
-	{ .name = "metrics", .set = set_listen,
+	{ .name = "metrics", .set = cfgv_set_listen,
 	  .what = "HOST:PORT like \"127.0.0.1:9469\" or \"[::1]:9469\", or "
 	  "\"\" to disable the metrics endpoint",
 	  .off = offsetof(struct cfg_status, metrics), .flags = K_STR,
 	  .def = "", .help = "OpenMetrics/Prometheus HTTP endpoint" },
-	{ .name = "shm", .set = set_path_or_empty,
+	{ .name = "shm", .set = cfgv_set_path_or_empty,
 	  .what = "an absolute path, or \"\" to disable the shared-memory clock",
 	  .off = offsetof(struct cfg_status, shm), .flags = K_STR,
 	  .def = "/run/tsyncd/clock",
 	  .help = "shared-memory clock page for libtsclock; read at start only" },
-	{ .name = "admin_group", .set = set_group,
+	{ .name = "admin_group", .set = cfgv_set_group,
 	  .what = "a group name, or \"\" for root only",
 	  .off = offsetof(struct cfg_status, admin_group), .flags = K_STR,
 	  .def = "", .help = "group allowed admin commands (reload) besides root" },
@@ -345,16 +230,16 @@ static const struct section status_section = { status_keys,
 	ARRAY_LEN(status_keys), false };
 
 static const struct key log_keys[] = {
-	{ .name = "level", .set = set_enum, .names = log_levels,
+	{ .name = "level", .set = cfgv_set_enum, .names = log_levels,
 	  .off = offsetof(struct cfg_log, level), .def = "info",
 	  .help = "least severe level logged" },
-	{ .name = "format", .set = set_enum, .names = log_formats,
+	{ .name = "format", .set = cfgv_set_enum, .names = log_formats,
 	  .off = offsetof(struct cfg_log, format), .def = "text",
 	  .help = "text lines or JSON lines" },
-	{ .name = "file", .set = set_path, .what = W_PATH,
+	{ .name = "file", .set = cfgv_set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_log, file), .flags = K_STR,
 	  .help = "append records here instead of stderr/syslog" },
-	{ .name = "interval", .set = set_duration, .what = W_DURATION,
+	{ .name = "interval", .set = cfgv_set_duration, .what = W_DURATION,
 	  .off = offsetof(struct cfg_log, interval_ns), .min = 0,
 	  .max = 86400 * NS_S, .def = "60s",
 	  .help = "a statistics record this often; 0: none" },
@@ -364,14 +249,14 @@ static const struct section log_section = { log_keys, ARRAY_LEN(log_keys),
 	false };
 
 static const struct key leap_keys[] = {
-	{ .name = "file", .set = set_path, .what = W_PATH,
+	{ .name = "file", .set = cfgv_set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_leap, file), .flags = K_STR,
 	  .def = "/usr/share/zoneinfo/leap-seconds.list",
 	  .help = "IERS/NIST leap-seconds.list" },
-	{ .name = "mode", .set = set_enum, .names = leap_modes,
+	{ .name = "mode", .set = cfgv_set_enum, .names = leap_modes,
 	  .off = offsetof(struct cfg_leap, mode), .def = "step",
 	  .help = "step (kernel), slew or smear the leap second" },
-	{ .name = "smear_window", .set = set_duration, .what = W_DURATION,
+	{ .name = "smear_window", .set = cfgv_set_duration, .what = W_DURATION,
 	  .off = offsetof(struct cfg_leap, smear_window_ns), .min = 3600 * NS_S,
 	  .max = 7 * 86400 * NS_S, .def = "24h",
 	  .help = "smear length, centred on the leap" },
@@ -381,16 +266,16 @@ static const struct section leap_section = { leap_keys, ARRAY_LEN(leap_keys),
 	false };
 
 static const struct key audit_keys[] = {
-	{ .name = "file", .set = set_path_or_empty,
+	{ .name = "file", .set = cfgv_set_path_or_empty,
 	  .what = "an absolute path, or \"\" to disable the audit log",
 	  .off = offsetof(struct cfg_audit, file), .flags = K_STR,
 	  .def = "/var/lib/tsyncd/audit.log",
 	  .help = "hash-chained audit log; read at start only" },
-	{ .name = "summary_interval", .set = set_duration, .what = W_DURATION,
+	{ .name = "summary_interval", .set = cfgv_set_duration, .what = W_DURATION,
 	  .off = offsetof(struct cfg_audit, summary_interval_ns),
 	  .min = NS_S, .max = 86400 * NS_S, .def = "60s",
 	  .help = "write a summary record this often" },
-	{ .name = "keep", .set = set_int, .what = W_INT,
+	{ .name = "keep", .set = cfgv_set_int, .what = W_INT,
 	  .off = offsetof(struct cfg_audit, keep),
 	  .min = 1, .max = 1000, .def = "10",
 	  .help = "rotated audit files kept (file.1 .. file.N)" },
@@ -400,11 +285,11 @@ static const struct section audit_section = { audit_keys,
 	ARRAY_LEN(audit_keys), false };
 
 static const struct key privileges_keys[] = {
-	{ .name = "user", .set = set_user,
+	{ .name = "user", .set = cfgv_set_user,
 	  .what = "a user name, or \"\" to stay the user tsyncd started as",
 	  .off = offsetof(struct cfg_privileges, user), .flags = K_STR,
 	  .def = "", .help = "switch to this user after start-up (as root)" },
-	{ .name = "seccomp", .set = set_bool, .what = W_BOOL,
+	{ .name = "seccomp", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_privileges, seccomp), .def = "false",
 	  .help = "system-call allowlist after start-up; read at start only" },
 };
@@ -430,34 +315,34 @@ enum {
 	SRC_UNIT,
 };
 static const struct key source_keys[] = {
-	[SRC_NAME] = { .name = "name", .set = set_source_name,
+	[SRC_NAME] = { .name = "name", .set = cfgv_set_source_name,
 	  .what = "a source name",
 	  .off = offsetof(struct cfg_source, name), .flags = K_STR | K_REQUIRED,
 	  .help = "unique name, 1-32 of A-Z a-z 0-9 _ . -" },
-	[SRC_TYPE] = { .name = "type", .set = set_enum, .names = source_types,
+	[SRC_TYPE] = { .name = "type", .set = cfgv_set_enum, .names = source_types,
 	  .off = offsetof(struct cfg_source, type), .flags = K_REQUIRED,
 	  .help = "kind of source" },
-	[SRC_PREFER] = { .name = "prefer", .set = set_bool, .what = W_BOOL,
+	[SRC_PREFER] = { .name = "prefer", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_source, prefer), .def = "false",
 	  .help = "the reference whenever it is a truechimer" },
-	[SRC_REQUIRE] = { .name = "require", .set = set_bool, .what = W_BOOL,
+	[SRC_REQUIRE] = { .name = "require", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_source, require), .def = "false",
 	  .help = "no selection unless this source is a truechimer" },
-	[SRC_TRUST] = { .name = "trust", .set = set_bool, .what = W_BOOL,
+	[SRC_TRUST] = { .name = "trust", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_source, trust), .def = "false",
 	  .help = "never marked falseticker; others must agree with it" },
-	[SRC_NOSELECT] = { .name = "noselect", .set = set_bool, .what = W_BOOL,
+	[SRC_NOSELECT] = { .name = "noselect", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_source, noselect), .def = "false",
 	  .help = "measured and shown, never selected" },
-	[SRC_TRACE] = { .name = "trace", .set = set_trace,
+	[SRC_TRACE] = { .name = "trace", .set = cfgv_set_trace,
 	  .what = "a UTC(k) name like \"UTC(PTB)\" (1-64 printable characters)",
 	  .off = offsetof(struct cfg_source, trace), .flags = K_STR,
 	  .help = "the UTC(k) this source is traceable to; absent: not traceable" },
-	[SRC_SERVER] = { .name = "server", .set = set_host,
+	[SRC_SERVER] = { .name = "server", .set = cfgv_set_host,
 	  .what = "a host name or an IPv4/IPv6 address",
 	  .off = offsetof(struct cfg_source, server), .flags = K_STR,
 	  .types = NTP | GPSD, .help = "NTP server, or gpsd's host (127.0.0.1)" },
-	[SRC_PORT] = { .name = "port", .set = set_int, .what = W_INT,
+	[SRC_PORT] = { .name = "port", .set = cfgv_set_int, .what = W_INT,
 	  .off = offsetof(struct cfg_source, port), .min = 1, .max = 65535,
 	  .types = NTP | GPSD, .help = "server's port (ntp 123, gpsd 2947)" },
 	[SRC_POLL] = { .name = "poll", .parse = parse_poll,
@@ -465,70 +350,70 @@ static const struct key source_keys[] = {
 	  .off = offsetof(struct cfg_source, poll_min), .min = CFG_POLL_MIN,
 	  .max = CFG_POLL_MAX, .types = NTP | PTP,
 	  .help = "polling interval range, log2 s (default [6, 10])" },
-	[SRC_IBURST] = { .name = "iburst", .set = set_bool, .what = W_BOOL,
+	[SRC_IBURST] = { .name = "iburst", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_source, iburst), .def = "false",
 	  .types = NTP, .help = "4 quick polls at start" },
-	[SRC_BURST] = { .name = "burst", .set = set_bool, .what = W_BOOL,
+	[SRC_BURST] = { .name = "burst", .set = cfgv_set_bool, .what = W_BOOL,
 	  .off = offsetof(struct cfg_source, burst), .def = "false",
 	  .types = NTP, .help = "4 quick requests at every poll, the best kept" },
-	[SRC_MAXDELAY] = { .name = "maxdelay", .set = set_duration,
+	[SRC_MAXDELAY] = { .name = "maxdelay", .set = cfgv_set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source, maxdelay_ns),
 	  .min = 0, .max = 10 * NS_S, .flags = K_MIN_EXCL, .def = "3s",
 	  .types = NTP, .help = "drop samples with a longer round trip" },
-	[SRC_ASYMMETRY] = { .name = "asymmetry", .set = set_duration,
+	[SRC_ASYMMETRY] = { .name = "asymmetry", .set = cfgv_set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source, asymmetry_ns),
 	  .min = 0, .max = 10 * NS_S, .types = NTP | PTP,
 	  .help = "declared bound of path asymmetry (default: delay/2)" },
-	[SRC_UDS] = { .name = "uds", .set = set_uds,
+	[SRC_UDS] = { .name = "uds", .set = cfgv_set_uds,
 	  .what = "an absolute path of at most 107 bytes",
 	  .off = offsetof(struct cfg_source, uds), .flags = K_STR,
 	  .def = "/var/run/ptp4l", .types = PTP,
 	  .help = "ptp4l's management socket" },
-	[SRC_DOMAIN] = { .name = "domain", .set = set_int, .what = W_INT,
+	[SRC_DOMAIN] = { .name = "domain", .set = cfgv_set_int, .what = W_INT,
 	  .off = offsetof(struct cfg_source, domain), .min = 0, .max = 255,
 	  .def = "0", .types = PTP, .help = "PTP domainNumber" },
-	[SRC_INTERFACE] = { .name = "interface", .set = set_ifname,
+	[SRC_INTERFACE] = { .name = "interface", .set = cfgv_set_ifname,
 	  .what = "a network interface name (1-15 characters)",
 	  .off = offsetof(struct cfg_source, interface), .flags = K_STR,
 	  .excludes = "phc", .types = PTP,
 	  .help = "read the PHC of this interface" },
-	[SRC_PHC] = { .name = "phc", .set = set_path, .what = W_PATH,
+	[SRC_PHC] = { .name = "phc", .set = cfgv_set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_source, phc), .flags = K_STR,
 	  .excludes = "interface", .types = PTP,
 	  .help = "read this PHC (/dev/ptpN)" },
-	[SRC_FREE_RUNNING] = { .name = "free_running", .set = set_bool,
+	[SRC_FREE_RUNNING] = { .name = "free_running", .set = cfgv_set_bool,
 	  .what = W_BOOL, .off = offsetof(struct cfg_source, free_running),
 	  .def = "false", .types = PTP,
 	  .help = "ptp4l runs free_running 1: UNCALIBRATED is usable" },
-	[SRC_DEVICE] = { .name = "device", .set = set_path, .what = W_PATH,
+	[SRC_DEVICE] = { .name = "device", .set = cfgv_set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_source, device), .flags = K_STR,
 	  .types = GNSS, .help = "serial port of the receiver" },
-	[SRC_BAUD] = { .name = "baud", .set = set_int, .what = W_INT,
+	[SRC_BAUD] = { .name = "baud", .set = cfgv_set_int, .what = W_INT,
 	  .off = offsetof(struct cfg_source, baud), .min = 1200,
 	  .max = 921600, .def = "9600", .types = GNSS,
 	  .help = "serial speed, 8N1" },
-	[SRC_PPS] = { .name = "pps", .set = set_path, .what = W_PATH,
+	[SRC_PPS] = { .name = "pps", .set = cfgv_set_path, .what = W_PATH,
 	  .off = offsetof(struct cfg_source, pps), .flags = K_STR,
 	  .types = GNSS, .help = "PPS device (/dev/ppsN), assert edge; alone "
 	  "without device (numbered by the clock estimate)" },
-	[SRC_SERIAL_DELAY] = { .name = "serial_delay", .set = set_duration,
+	[SRC_SERIAL_DELAY] = { .name = "serial_delay", .set = cfgv_set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source,
 	  serial_delay_ns), .min = 0, .max = NS_S, .def = "0",
 	  .types = GNSS, .help = "NMEA alone: first byte of the burst after the second; 0 = not calibrated" },
-	[SRC_CABLE_DELAY] = { .name = "cable_delay", .set = set_duration,
+	[SRC_CABLE_DELAY] = { .name = "cable_delay", .set = cfgv_set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source,
 	  cable_delay_ns), .min = 0, .max = NS_S / 1000, .def = "0",
 	  .types = GNSS, .help = "antenna cable and receiver delay" },
-	[SRC_MIN_SATELLITES] = { .name = "min_satellites", .set = set_int,
+	[SRC_MIN_SATELLITES] = { .name = "min_satellites", .set = cfgv_set_int,
 	  .what = W_INT, .off = offsetof(struct cfg_source, min_satellites),
 	  .min = 0, .max = 99, .def = "4", .types = GNSS,
 	  .help = "fewer satellites used: no fix" },
-	[SRC_ACCURACY] = { .name = "accuracy", .set = set_duration,
+	[SRC_ACCURACY] = { .name = "accuracy", .set = cfgv_set_duration,
 	  .what = W_DURATION, .off = offsetof(struct cfg_source, accuracy_ns),
 	  .min = 0, .max = 10 * NS_S, .flags = K_MIN_EXCL,
 	  .types = GNSS | SHM | GPSD,
 	  .help = "declared receiver accuracy, a half-width" },
-	[SRC_UNIT] = { .name = "unit", .set = set_int, .what = W_INT,
+	[SRC_UNIT] = { .name = "unit", .set = cfgv_set_int, .what = W_INT,
 	  .off = offsetof(struct cfg_source, unit), .min = 0, .max = 255,
 	  .def = "0", .types = SHM, .help = "shared-memory segment NTPn" },
 };
@@ -575,505 +460,6 @@ _Static_assert(ARRAY_LEN(privileges_keys) <= MAX_KEYS, "seen bits");
 _Static_assert(ARRAY_LEN(source_keys) <= MAX_KEYS, "seen bits");
 _Static_assert(ARRAY_LEN(top_keys) <= MAX_KEYS, "seen bits");
 
-/* ---------------------------------------------------------------- text */
-
-static void *
-field(void *base, const struct key *k)
-{
-	return (char *)base + k->off;
-}
-
-/* s made safe for a one-line message: escaped, cut short, maybe quoted. */
-static const char *
-printable(const char *s, bool quotes, char *buf, size_t len)
-{
-	size_t o = 0, n = 0;
-
-	if (quotes)
-		buf[o++] = '"';
-	for (; *s != '\0' && o + 8 < len; s++, n++) {
-		unsigned char c = (unsigned char)*s;
-
-		/* Cut between UTF-8 sequences, never inside one. */
-		if (n >= 48 && (c & 0xc0) != 0x80) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else if (quotes && (c == '"' || c == '\\')) {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else
-			buf[o++] = (char)c;
-	}
-	if (quotes)
-		buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
-static const char *
-quote(const char *s, char *buf, size_t len)
-{
-	return printable(s, true, buf, len);
-}
-
-static const char *
-value_name(const struct name_val *nv, int64_t val)
-{
-	for (; nv->name != NULL; nv++)
-		if (nv->val == val)
-			return nv->name;
-	return "unknown";
-}
-
-static const struct name_val *
-name_lookup(const struct name_val *nv, const char *name)
-{
-	for (; nv->name != NULL; nv++)
-		if (strcmp(nv->name, name) == 0)
-			return nv;
-	return NULL;
-}
-
-static void
-join_names(const struct name_val *nv, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (; nv->name != NULL && o < len; nv++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s",
-		    o > 0 ? ", " : "", nv->name);
-}
-
-/* What a key's value should look like, for "expected ..." messages. */
-static const char *
-expected(const struct key *k, char *buf, size_t len)
-{
-	static const char prefix[] = "one of ";
-
-	if (k->names == NULL)
-		return k->what;
-	memcpy(buf, prefix, sizeof(prefix));
-	join_names(k->names, buf + sizeof(prefix) - 1,
-	    len - (sizeof(prefix) - 1));
-	return buf;
-}
-
-static int
-bad_value(const struct key *k, const char *val, char *why, size_t len)
-{
-	char what[CFG_ERR_LEN / 2], q[QUOTE_LEN];
-
-	snprintf(why, len, "expected %s, got %s",
-	    expected(k, what, sizeof(what)), quote(val, q, sizeof(q)));
-	return -1;
-}
-
-/* Bounds read best with the largest exact unit, days included. */
-static void
-format_ns(int64_t ns, char *buf, size_t len)
-{
-	static const struct name_val big[] = {
-		{ "d", 86400 * NS_S }, { "h", 3600 * NS_S }, { "min", 60 * NS_S },
-	};
-
-	for (size_t i = 0; i < ARRAY_LEN(big); i++)
-		if (ns != 0 && ns % big[i].val == 0) {
-			snprintf(buf, len, "%" PRId64 "%s", ns / big[i].val,
-			    big[i].name);
-			return;
-		}
-	units_format_duration(ns, buf, len);
-}
-
-static void
-format_ppb(int64_t ppb, char *buf, size_t len)
-{
-	if (ppb % PPB_PPM == 0)
-		snprintf(buf, len, "%" PRId64 "ppm", ppb / PPB_PPM);
-	else
-		snprintf(buf, len, "%" PRId64 "ppb", ppb);
-}
-
-static void
-format_int(int64_t v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%" PRId64, v);
-}
-
-static int
-out_of_range(const struct key *k, const char *val,
-    void (*fmt)(int64_t, char *, size_t), char *why, size_t len)
-{
-	char lo[32], hi[32], v[QUOTE_LEN];
-
-	fmt(k->min, lo, sizeof(lo));
-	fmt(k->max, hi, sizeof(hi));
-	printable(val, false, v, sizeof(v));
-	if (k->flags & K_MIN_EXCL)
-		snprintf(why, len, "%s is out of range (more than %s, "
-		    "at most %s)", v, lo, hi);
-	else
-		snprintf(why, len, "%s is out of range (%s..%s)", v, lo, hi);
-	return -1;
-}
-
-static bool
-in_range(const struct key *k, double v)
-{
-	if (k->flags & K_MIN_EXCL ? v <= (double)k->min : v < (double)k->min)
-		return false;
-	return v <= (double)k->max;
-}
-
-/* ---------------------------------------------------------------- setters */
-
-static int
-set_bool(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
-
-	for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
-		if (strcasecmp(val, yes[i]) == 0 || strcasecmp(val, no[i]) == 0) {
-			*(bool *)field(base, k) = strcasecmp(val, yes[i]) == 0;
-			return 0;
-		}
-	}
-	return bad_value(k, val, why, len);
-}
-
-static int
-set_enum(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	const struct name_val *nv = name_lookup(k->names, val);
-
-	if (nv == NULL)
-		return bad_value(k, val, why, len);
-	*(int *)field(base, k) = (int)nv->val;
-	return 0;
-}
-
-static int
-set_duration(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	const char *err;
-	int64_t ns;
-
-	if (units_parse_duration(val, &ns, &err) < 0) {
-		if (strncmp(err, "out of range", 12) == 0)
-			return out_of_range(k, val, format_ns, why, len);
-		return bad_value(k, val, why, len);
-	}
-	if ((k->flags & K_MIN_EXCL ? ns <= k->min : ns < k->min) || ns > k->max)
-		return out_of_range(k, val, format_ns, why, len);
-	*(int64_t *)field(base, k) = ns;
-	return 0;
-}
-
-static int
-set_frequency(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	const char *err;
-	double ppb;
-
-	if (units_parse_frequency(val, &ppb, &err) < 0) {
-		if (strncmp(err, "out of range", 12) == 0)
-			return out_of_range(k, val, format_ppb, why, len);
-		return bad_value(k, val, why, len);
-	}
-	if (!in_range(k, ppb))
-		return out_of_range(k, val, format_ppb, why, len);
-	*(double *)field(base, k) = ppb;
-	return 0;
-}
-
-/* Plain decimal digits only: no sign, no 0x, no 1_000, no spaces. */
-static int
-parse_digits(const char *s, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (r > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return -2;
-		r = r * 10 + (uint64_t)(*s - '0');
-	}
-	*v = r;
-	return 0;
-}
-
-static int
-set_int(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	bool neg = val[0] == '-';
-	uint64_t u = 0;
-	int64_t v;
-	int r = parse_digits(val + neg, &u);
-
-	if (r == -1)
-		return bad_value(k, val, why, len);
-	/* Integer keys have small bounds: anything huge is out of range. */
-	if (r == -2 || u > (uint64_t)INT32_MAX)
-		return out_of_range(k, val, format_int, why, len);
-	v = neg ? -(int64_t)u : (int64_t)u;
-	if (!in_range(k, (double)v))
-		return out_of_range(k, val, format_int, why, len);
-	*(int *)field(base, k) = (int)v;
-	return 0;
-}
-
-static int
-set_u64(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	uint64_t u;
-	char v[QUOTE_LEN];
-	int r = parse_digits(val, &u);
-
-	if (r == -1)
-		return bad_value(k, val, why, len);
-	if (r == -2) {
-		snprintf(why, len, "%s is out of range (0..%" PRIu64 ")",
-		    printable(val, false, v, sizeof(v)), UINT64_MAX);
-		return -1;
-	}
-	*(uint64_t *)field(base, k) = u;
-	return 0;
-}
-
-static int
-set_string(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	char **f = field(base, k);
-	char *s = strdup(val);
-
-	if (s == NULL) {
-		snprintf(why, len, "out of memory");
-		return -1;
-	}
-	free(*f);
-	*f = s;
-	return 0;
-}
-
-static int
-set_path(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	if (val[0] != '/')
-		return bad_value(k, val, why, len);
-	if (strlen(val) >= MAX_PATH_BYTES) {
-		snprintf(why, len, "path is longer than %d bytes",
-		    MAX_PATH_BYTES - 1);
-		return -1;
-	}
-	return set_string(k, base, val, why, len);
-}
-
-static int
-set_socket(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	if (val[0] != '\0' && val[0] != '/')
-		return bad_value(k, val, why, len);
-	if (strlen(val) >= SOCKET_PATH_MAX) {
-		snprintf(why, len, "path is %zu bytes, a socket path holds at "
-		    "most %zu", strlen(val), SOCKET_PATH_MAX - 1);
-		return -1;
-	}
-	return set_string(k, base, val, why, len);
-}
-
-static int
-set_path_or_empty(const struct key *k, void *base, const char *val,
-    char *why, size_t len)
-{
-	if (val[0] == '\0')
-		return set_string(k, base, val, why, len);
-	return set_path(k, base, val, why, len);
-}
-
-/* Checked here so that tsyncd -t catches what bind would refuse. */
-static int
-set_listen(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	char host[64], q[QUOTE_LEN];
-	const char *err;
-	uint16_t port;
-	int family;
-
-	if (val[0] != '\0' && units_parse_hostport(val, host, sizeof(host),
-	    &port, &family, &err) < 0) {
-		snprintf(why, len, "%s: %s; expected HOST:PORT like "
-		    "\"127.0.0.1:9469\" or \"[::1]:9469\", or \"\" to disable",
-		    quote(val, q, sizeof(q)), err);
-		return -1;
-	}
-	return set_string(k, base, val, why, len);
-}
-
-/*
- * The portable user-name set (POSIX 3.437) without a leading '-', so a
- * name can never be taken for an option or a number by getpwnam's peers.
- */
-static int
-set_account(const struct key *k, void *base, const char *val, char *why,
-    size_t len, const char *kind)
-{
-	size_t n = strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.-");
-	char q[QUOTE_LEN];
-
-	if (val[n] != '\0' || n > USER_NAME_MAX || val[0] == '-') {
-		snprintf(why, len, "invalid %s name %s (1 to %d characters "
-		    "from A-Z a-z 0-9 _ . -, not starting with -; \"\" for "
-		    "none)", kind, quote(val, q, sizeof(q)), USER_NAME_MAX);
-		return -1;
-	}
-	return set_string(k, base, val, why, len);
-}
-
-static int
-set_user(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	return set_account(k, base, val, why, len, "user");
-}
-
-static int
-set_group(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	return set_account(k, base, val, why, len, "group");
-}
-
-/* A direct max_error replaces the preset it would contradict. */
-static int
-set_max_error(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	struct cfg_tolerance *t = base;
-
-	if (set_duration(k, base, val, why, len) < 0)
-		return -1;
-	free(t->preset);
-	t->preset = NULL;
-	return 0;
-}
-
-static int
-set_preset(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	struct cfg_tolerance *t = base;
-	const struct name_val *nv = name_lookup(presets, val);
-	char names[CFG_ERR_LEN / 2], q[QUOTE_LEN];
-
-	if (nv == NULL) {
-		join_names(presets, names, sizeof(names));
-		snprintf(why, len, "unknown preset %s (expected one of: %s)",
-		    quote(val, q, sizeof(q)), names);
-		return -1;
-	}
-	if (set_string(k, base, val, why, len) < 0)
-		return -1;
-	t->max_error_ns = nv->val;
-	return 0;
-}
-
-static int
-set_source_name(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	size_t n = strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.-");
-	char q[QUOTE_LEN];
-
-	if (n == 0 || n > SOURCE_NAME_MAX || val[n] != '\0') {
-		snprintf(why, len, "invalid source name %s (1 to %d characters "
-		    "from A-Z a-z 0-9 _ . -)", quote(val, q, sizeof(q)),
-		    SOURCE_NAME_MAX);
-		return -1;
-	}
-	return set_string(k, base, val, why, len);
-}
-
-/*
- * A DNS name (letters, digits, '-', '.', at most 253) or a literal IPv4 or
- * IPv6 address, which inet_pton() must accept as it will at start.
- */
-static int
-set_host(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	unsigned char a[sizeof(struct in6_addr)];
-	size_t n = strlen(val);
-	char q[QUOTE_LEN];
-
-	if (strchr(val, ':') != NULL) {
-		if (inet_pton(AF_INET6, val, a) == 1)
-			return set_string(k, base, val, why, len);
-	} else if (n > 0 && n <= 253 && strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-.") == n && val[0] != '-' &&
-	    val[0] != '.')
-		return set_string(k, base, val, why, len);
-	snprintf(why, len, "expected %s, got %s", k->what,
-	    quote(val, q, sizeof(q)));
-	return -1;
-}
-
-/* A Unix socket path: absolute, and short enough for sun_path. */
-static int
-set_uds(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	if (val[0] != '/' || strlen(val) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return bad_value(k, val, why, len);
-	return set_string(k, base, val, why, len);
-}
-
-/* IFNAMSIZ - 1 characters, none of them '/', ':' or white space. */
-static int
-set_ifname(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	size_t n = strlen(val);
-
-	if (n == 0 || n > 15 || strpbrk(val, "/: \t\n") != NULL ||
-	    strcmp(val, ".") == 0 || strcmp(val, "..") == 0)
-		return bad_value(k, val, why, len);
-	return set_string(k, base, val, why, len);
-}
-
-static int
-set_trace(const struct key *k, void *base, const char *val, char *why,
-    size_t len)
-{
-	size_t n = strlen(val);
-
-	for (size_t i = 0; i < n; i++)
-		if (val[i] < 0x20 || val[i] > 0x7e)
-			return bad_value(k, val, why, len);
-	if (n == 0 || n > 64)
-		return bad_value(k, val, why, len);
-	return set_string(k, base, val, why, len);
-}
 
 /* ---------------------------------------------------------------- errors */
 
@@ -1202,7 +588,7 @@ node_desc(const struct parser *p, char *buf, size_t len)
 	case YAML_SEQUENCE_START_EVENT:
 		return "a sequence";
 	case YAML_SCALAR_EVENT:
-		return is_null(&p->ev) ? "nothing" : quote(scalar(p), buf, len);
+		return is_null(&p->ev) ? "nothing" : cfgv_quote(scalar(p), buf, len);
 	default:
 		return "something else";
 	}
@@ -1221,7 +607,7 @@ check_node(struct parser *p)
 
 	if (e->type == YAML_ALIAS_EVENT)
 		return fail(p, &e->start_mark, "aliases (*%s) are not supported",
-		    printable((const char *)e->data.alias.anchor, false, q,
+		    cfgv_printable((const char *)e->data.alias.anchor, false, q,
 		    sizeof(q)));
 	if (e->type == YAML_SCALAR_EVENT) {
 		anchor = e->data.scalar.anchor;
@@ -1235,10 +621,10 @@ check_node(struct parser *p)
 	}
 	if (anchor != NULL)
 		return fail(p, &e->start_mark, "anchors (&%s) are not supported",
-		    printable((const char *)anchor, false, q, sizeof(q)));
+		    cfgv_printable((const char *)anchor, false, q, sizeof(q)));
 	if (tag != NULL)
 		return fail(p, &e->start_mark, "tags (%s) are not supported",
-		    printable((const char *)tag, false, q, sizeof(q)));
+		    cfgv_printable((const char *)tag, false, q, sizeof(q)));
 	if (e->type == YAML_SCALAR_EVENT &&
 	    strlen(scalar(p)) != e->data.scalar.length)
 		return fail(p, &e->start_mark, "NUL characters are not allowed");
@@ -1310,7 +696,7 @@ parse_scalar(struct parser *p, const struct key *k, void *base)
 
 	if (p->ev.type != YAML_SCALAR_EVENT || is_null(&p->ev))
 		return fail(p, &p->ev.start_mark, "expected %s, got %s",
-		    expected(k, what, sizeof(what)),
+		    cfgv_expected(k, what, sizeof(what)),
 		    node_desc(p, got, sizeof(got)));
 	if (k->set(k, base, scalar(p), why, sizeof(why)) < 0)
 		return fail(p, &p->ev.start_mark, "%s", why);
@@ -1332,7 +718,7 @@ parse_value(struct parser *p, const struct key *k, void *base)
 	if (p->ev.type != YAML_MAPPING_START_EVENT)
 		return fail(p, &p->ev.start_mark, "expected a mapping, got %s",
 		    node_desc(p, got, sizeof(got)));
-	return parse_mapping(p, k->sub, field(base, k), &seen);
+	return parse_mapping(p, k->sub, cfgv_field(base, k), &seen);
 }
 
 /* A key given twice, or together with the key it excludes. */
@@ -1452,7 +838,7 @@ poll_value(struct parser *p, const struct key *k, int *v)
 		return fail(p, &p->ev.start_mark, "expected %s, got %s", k->what,
 		    node_desc(p, got, sizeof(got)));
 	one.off = 0;
-	if (set_int(&one, v, scalar(p), why, sizeof(why)) < 0)
+	if (cfgv_set_int(&one, v, scalar(p), why, sizeof(why)) < 0)
 		return fail(p, &p->ev.start_mark, "%s", why);
 	return 0;
 }
@@ -1557,7 +943,7 @@ check_unique_name(struct parser *p, const struct cfg *cfg, size_t i,
 			continue;
 		old = push(p, "name");
 		fail(p, m, "duplicate source name %s (also sources[%zu] at "
-		    "line %d)", quote(cfg->sources[i].name, q, sizeof(q)), j,
+		    "line %d)", cfgv_quote(cfg->sources[i].name, q, sizeof(q)), j,
 		    cfg->sources[j].line);
 		pop(p, old);
 		return -1;
@@ -1709,7 +1095,7 @@ apply_defaults(const struct section *sec, void *base)
 	for (size_t i = 0; i < sec->nkeys; i++) {
 		const struct key *k = &sec->keys[i];
 
-		if (k->sub != NULL && apply_defaults(k->sub, field(base, k)) < 0)
+		if (k->sub != NULL && apply_defaults(k->sub, cfgv_field(base, k)) < 0)
 			return -1;
 		if (k->def != NULL && k->set(k, base, k->def, why,
 		    sizeof(why)) < 0)
@@ -1725,9 +1111,9 @@ free_strings(const struct section *sec, void *base)
 		const struct key *k = &sec->keys[i];
 
 		if (k->sub != NULL)
-			free_strings(k->sub, field(base, k));
+			free_strings(k->sub, cfgv_field(base, k));
 		if (k->flags & K_STR)
-			free(*(char **)field(base, k));
+			free(*(char **)cfgv_field(base, k));
 	}
 }
 
@@ -1855,17 +1241,17 @@ cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 const char *
 cfg_clock_driver_name(enum cfg_clock_driver d)
 {
-	return value_name(clock_drivers, d);
+	return cfgv_value_name(clock_drivers, d);
 }
 
 const char *
 cfg_oscillator_name(enum cfg_oscillator o)
 {
-	return value_name(oscillators, o);
+	return cfgv_value_name(oscillators, o);
 }
 
 const char *
 cfg_source_type_name(enum cfg_source_type t)
 {
-	return value_name(source_types, t);
+	return cfgv_value_name(source_types, t);
 }
