@@ -116,14 +116,19 @@ bound_json(const struct engine_estimate *e, json_t *src)
 	json_t *br = json_object_get(ls, "bound_rows"), *row;
 	size_t i;
 
-	/* Reference clocks list their own terms (source_gnss/shm/gpsd). */
+	/* Reference clocks and PTP list their own terms, with the link each
+	 * belongs to when it is not the reference's own (2). */
 	if (json_is_array(br)) {
-		json_array_foreach(br, i, row)
+		json_array_foreach(br, i, row) {
+			json_t *link = json_object_get(row, "link");
+
 			json_array_append_new(rows, json_pack("{s:s, s:f, s:i}",
 			    "name", json_string_value(json_object_get(row, "name")) ?
 			    json_string_value(json_object_get(row, "name")) : "?",
 			    "s", json_number_value(json_object_get(row, "s")),
-			    "link", 2));
+			    "link", json_is_integer(link) ?
+			    (int)json_integer_value(link) : 2));
+		}
 	} else if (json_is_object(ls)) {
 		json_array_append_new(rows, json_pack("{s:s, s:f, s:i}", "name",
 		    "half round-trip delay", "s", json_number_value(

@@ -844,11 +844,36 @@ bool_or_null(bool have, bool v)
 	return have ? json_boolean(v) : json_null();
 }
 
+/* The hard bound's terms, each with the link of the chain it belongs to
+ * (2 grandmaster, 3 path, 4 this clock); they add up to hard_bound_s. */
+static json_t *
+bound_rows(const struct ptp *p)
+{
+	const struct ptp_terms *t = &p->terms;
+	json_t *rows = json_array();
+
+	json_array_append_new(rows, json_pack("{s:s, s:f, s:i}", "name",
+	    "grandmaster clockAccuracy", "s", t->gm_s, "link", 2));
+	json_array_append_new(rows, json_pack("{s:s, s:f, s:i}", "name",
+	    "path asymmetry (mean path delay, or declared)", "s", t->path_s,
+	    "link", 3));
+	if (t->sw_s > 0)
+		json_array_append_new(rows, json_pack("{s:s, s:f, s:i}", "name",
+		    "software timestamping allowance (declared)", "s", t->sw_s,
+		    "link", 3));
+	if (p->use_phc)
+		json_array_append_new(rows, json_pack("{s:s, s:f, s:i}", "name",
+		    "PHC read window and burst spread", "s", t->phc_s,
+		    "link", 4));
+	json_array_append_new(rows, json_pack("{s:s, s:f, s:i}", "name",
+	    "timestamp resolution", "s", t->resolution_s, "link", 4));
+	return rows;
+}
+
 /*
- * The last sample's bound terms. half_delay_s, root_distance_s and
- * precision_s carry the same sums under the names NTP sources use, so
- * that `tsctl trace` attributes them to the path, the grandmaster and the
- * measurement without knowing the type.
+ * The last sample's bound terms, as bound_rows for `tsctl trace`, and
+ * also under the names NTP sources use (half_delay_s, root_distance_s,
+ * precision_s) for readers that know those.
  */
 static json_t *
 last_sample_json(const struct ptp *p)
@@ -860,14 +885,15 @@ last_sample_json(const struct ptp *p)
 	    ptp_guard_relabel_ns(&p->guard);
 
 	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, "
-	    "s:s, s:o}", "offset_s", p->last.offset_s, "path_bound_s", t->path_s,
+	    "s:s, s:o, s:o}", "offset_s", p->last.offset_s, "path_bound_s", t->path_s,
 	    "gm_accuracy_s", t->gm_s, "phc_read_s", t->phc_s, "resolution_s",
 	    t->resolution_s, "half_delay_s", t->path_s, "root_distance_s",
 	    t->gm_s, "precision_s", t->phc_s + t->resolution_s + t->sw_s,
 	    "hard_bound_s",
 	    t->hard_bound_s, "utc_offset_applied_s", (json_int_t)(utc_ns /
 	    1000000000), "utc_offset_applied_by", p->use_phc ? "tsyncd" :
-	    "ptp4l", "budget", source_budget_json(&p->last.budget));
+	    "ptp4l", "budget", source_budget_json(&p->last.budget),
+	    "bound_rows", bound_rows(p));
 }
 
 /* The link `tsctl trace` shows for the grandmaster. */
