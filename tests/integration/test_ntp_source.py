@@ -190,8 +190,11 @@ def check_entry(t, what, e, port):
                 ("delay_s", "u_s", "max_error_s", "last_sample_age_s")),
             "%s: delay, u, max_error and sample age are >= 0" % what,
             {k: e.get(k) for k in ("delay_s", "u_s", "max_error_s", "last_sample_age_s")})
-    t.check(is_num(e.get("last_sample_age_s")) and e["last_sample_age_s"] < 5,
-            "%s: last sample younger than 5 s at a 1 s poll" % what,
+    # The engine's minimum-delay filter may reject up to 7 samples in a row
+    # (sourcestats max_reject_run 8) when loopback delays spike under load:
+    # the last accepted sample is then up to 8 polls old, never more.
+    t.check(is_num(e.get("last_sample_age_s")) and e["last_sample_age_s"] < 10,
+            "%s: last sample younger than 10 s at a 1 s poll" % what,
             "last_sample_age_s %r" % e.get("last_sample_age_s"))
     t.check("stratum" in e and (e["stratum"] is None or is_int(e["stratum"])),
             "%s: stratum is an int or null" % what, "stratum %r" % e.get("stratum"))
