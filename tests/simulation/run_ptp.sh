@@ -72,16 +72,9 @@ shift $((OPTIND - 1))
 SCENARIO=${1:-phc}
 case $CAND in tsyncd|phc2sys) ;; *) usage ;; esac
 
-if [ -z "${CLKNETSIM_PATH:-}" ]; then
-	echo "SKIP: CLKNETSIM_PATH is not set (a directory with a built clknetsim)" >&2
-	exit 77
-fi
-CLKNETSIM_PATH=$(cd "$CLKNETSIM_PATH" 2>/dev/null && pwd) || {
-	echo "CLKNETSIM_PATH: no such directory" >&2; exit 1; }
-if [ ! -x "$CLKNETSIM_PATH/clknetsim" ] || [ ! -f "$CLKNETSIM_PATH/clknetsim.so" ]; then
-	echo "no built clknetsim and clknetsim.so in $CLKNETSIM_PATH (run make there)" >&2
-	exit 1
-fi
+# shellcheck source=tests/simulation/simlib.sh
+. "$HERE/simlib.sh"
+sim_require_clknetsim
 
 find_tool() {	# find_tool NAME: in PATH or /usr/sbin
 	local p
@@ -265,69 +258,7 @@ start_node 5 -- "$PMC" -u -b 0 -i /clknetsim/unix/pmc -s /clknetsim/unix/1:1 \
 	"SET GRANDMASTER_SETTINGS_NP clockClass 6 clockAccuracy 0x21 offsetScaledLogVariance 0x4e5d currentUtcOffset 37 leap61 0 leap59 0 currentUtcOffsetValid 1 ptpTimescale 1 timeTraceable 1 frequencyTraceable 1 timeSource 0x20"
 
 echo "ptp scenario $SCENARIO: node 4 = $CAND, $SC_DURATION s simulated; run directory $DIR" >&2
-t_start=$(date +%s.%N)
-(umask 0; exec "$CLKNETSIM_PATH/clknetsim" -s "$DIR/sock" -n 2 \
-	-o "$DIR/log.offset" -f "$DIR/log.freq" -r "$SC_WARMUP" \
-	-l "$SC_DURATION" "$DIR/conf" "$NODES") > "$DIR/stats" 2> "$DIR/log.server" &
-SERVER=$!
-
-# Watchdog: as in run_scenario.sh.
-STOP_GRACE=${STOP_GRACE:-3}
-stop_client() {
-	kill -STOP "$1" 2>/dev/null
-	sleep 0.3
-	kill -KILL "$1" 2>/dev/null
-}
-SIM_TIMEOUT=${SIM_TIMEOUT:-900}
-CAND_KILLED=0
-waited=0
-done_at=-1
-while kill -0 "$SERVER" 2>/dev/null; do
-	sleep 0.1
-	waited=$((waited + 1))
-	if [ $waited -gt $((SIM_TIMEOUT * 10)) ]; then
-		echo "timeout: the simulation took more than $SIM_TIMEOUT s" >&2
-		kill "$SERVER" "${PIDS[@]}" 2>/dev/null
-		FAILED=1
-		break
-	fi
-	if [ $done_at -lt 0 ]; then
-		grep -q "Running simulation\.\.\.\(done\|failed\)" "$DIR/log.server" &&
-			done_at=$waited
-	elif [ $((waited - done_at)) -ge $((STOP_GRACE * 10)) ]; then
-		if kill -0 "$CAND_PID" 2>/dev/null; then
-			echo "node 4 ($CAND) did not exit on clknetsim's SIGTERM: killed" >&2
-			stop_client "$CAND_PID"
-			CAND_KILLED=1
-		fi
-		if [ $((waited - done_at)) -ge $((STOP_GRACE * 20)) ]; then
-			for p in "${PIDS[@]}"; do
-				kill -0 "$p" 2>/dev/null && stop_client "$p"
-			done
-		fi
-	fi
-done
-wait "$SERVER"
-rc=$?
-t_end=$(date +%s.%N)
-
-for p in "${PIDS[@]}"; do
-	for _ in $(seq 30); do
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-	done
-done
-
-if [ $rc -ne 0 ] || [ ! -s "$DIR/log.offset" ]; then
-	FAILED=1
-	echo "clknetsim failed (rc $rc):" >&2
-	tail -n 5 "$DIR/log.server" >&2
-	for n in $(seq 1 "$NODES"); do
-		echo "--- node $n:" >&2
-		tail -n 5 "$DIR/log.$n" >&2
-	done
-	exit 1
-fi
+sim_run_server "$NODES" "$SC_DURATION" "$SC_WARMUP" "node 4 ($CAND)" -n 2
 
 awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "real time %.1f s\n", b - a }' >&2
 extra=()

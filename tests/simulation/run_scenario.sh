@@ -62,29 +62,11 @@ shift $((OPTIND - 1))
 SCENARIO=$1
 case $CAND in tsyncd|chronyd) ;; *) usage ;; esac
 
-if [ -z "${CLKNETSIM_PATH:-}" ]; then
-	echo "SKIP: CLKNETSIM_PATH is not set (a directory with a built clknetsim)" >&2
-	exit 77
-fi
-CLKNETSIM_PATH=$(cd "$CLKNETSIM_PATH" 2>/dev/null && pwd) || {
-	echo "CLKNETSIM_PATH: no such directory" >&2; exit 1; }
-if [ ! -x "$CLKNETSIM_PATH/clknetsim" ] || [ ! -f "$CLKNETSIM_PATH/clknetsim.so" ]; then
-	echo "no built clknetsim and clknetsim.so in $CLKNETSIM_PATH (run make there)" >&2
-	exit 1
-fi
+# shellcheck source=tests/simulation/simlib.sh
+. "$HERE/simlib.sh"
+sim_require_clknetsim
 
-CHRONYD=${CHRONYD:-$(command -v chronyd || true)}
-[ -z "$CHRONYD" ] && [ -x /usr/sbin/chronyd ] && CHRONYD=/usr/sbin/chronyd
-if [ -z "$CHRONYD" ] || [ ! -x "$CHRONYD" ]; then
-	echo "SKIP: chronyd not found (set CHRONYD)" >&2
-	exit 77
-fi
-TSYNCD=${TSYNCD:-$TOP/build/src/tsyncd}
-if [ "$CAND" = tsyncd ] && [ ! -x "$TSYNCD" ]; then
-	echo "tsyncd not found at $TSYNCD (set TSYNCD)" >&2
-	exit 1
-fi
-command -v python3 >/dev/null || { echo "SKIP: python3 needed" >&2; exit 77; }
+sim_require_daemons "$CAND"
 
 # shellcheck source=tests/simulation/scenarios.sh
 . "$HERE/scenarios.sh"
@@ -286,78 +268,7 @@ fi
 CAND_PID=${PIDS[-1]}
 
 echo "scenario $SCENARIO: $NODES nodes, node 3 = $CAND, $SC_DURATION s simulated; run directory $DIR" >&2
-t_start=$(date +%s.%N)
-(umask 0; exec "$CLKNETSIM_PATH/clknetsim" -s "$DIR/sock" \
-	-o "$DIR/log.offset" -f "$DIR/log.freq" -r "$SC_WARMUP" \
-	-l "$SC_DURATION" "$DIR/conf" "$NODES") > "$DIR/stats" 2> "$DIR/log.server" &
-SERVER=$!
-
-# Watchdog. At the end clknetsim prints "done" and then, node by node
-# from the last, answers each client's select() with a SIGTERM and waits
-# for it to disconnect: a client that does not exit on it keeps the
-# server (and its buffered logs) alive. A client still there STOP_GRACE
-# real seconds after "done" is killed (SIGKILL). SIM_TIMEOUT bounds the
-# whole run.
-STOP_GRACE=${STOP_GRACE:-3}
-# Stop first, kill later: killed while clknetsim is sending it a reply,
-# a client makes the server abort (an assertion) and lose its logs;
-# stopped, it lets that reply land in the socket buffer and the server
-# block in recv(), which then sees the connection go.
-stop_client() {
-	kill -STOP "$1" 2>/dev/null
-	sleep 0.3
-	kill -KILL "$1" 2>/dev/null
-}
-SIM_TIMEOUT=${SIM_TIMEOUT:-900}
-CAND_KILLED=0
-waited=0
-done_at=-1
-while kill -0 "$SERVER" 2>/dev/null; do
-	sleep 0.1
-	waited=$((waited + 1))
-	if [ $waited -gt $((SIM_TIMEOUT * 10)) ]; then
-		echo "timeout: the simulation took more than $SIM_TIMEOUT s" >&2
-		kill "$SERVER" "${PIDS[@]}" 2>/dev/null
-		FAILED=1
-		break
-	fi
-	if [ $done_at -lt 0 ]; then
-		grep -q "Running simulation\.\.\.\(done\|failed\)" "$DIR/log.server" &&
-			done_at=$waited
-	elif [ $((waited - done_at)) -ge $((STOP_GRACE * 10)) ]; then
-		if kill -0 "$CAND_PID" 2>/dev/null; then
-			echo "node 3 ($CAND) did not exit on clknetsim's SIGTERM: killed" >&2
-			stop_client "$CAND_PID"
-			CAND_KILLED=1
-		fi
-		if [ $((waited - done_at)) -ge $((STOP_GRACE * 20)) ]; then
-			for p in "${PIDS[@]}"; do
-				kill -0 "$p" 2>/dev/null && stop_client "$p"
-			done
-		fi
-	fi
-done
-wait "$SERVER"
-rc=$?
-t_end=$(date +%s.%N)
-
-for p in "${PIDS[@]}"; do
-	for _ in $(seq 30); do
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-	done
-done
-
-if [ $rc -ne 0 ] || [ ! -s "$DIR/log.offset" ]; then
-	FAILED=1
-	echo "clknetsim failed (rc $rc):" >&2
-	tail -n 5 "$DIR/log.server" >&2
-	for n in $(seq 1 "$NODES"); do
-		echo "--- node $n:" >&2
-		tail -n 5 "$DIR/log.$n" >&2
-	done
-	exit 1
-fi
+sim_run_server "$NODES" "$SC_DURATION" "$SC_WARMUP" "node 3 ($CAND)"
 
 for c in $CLIENTS; do
 	[ -f "$DIR/chrony.$c/tracking.log" ] && cp "$DIR/chrony.$c/tracking.log" "$DIR/tracking.$c"
