@@ -44,27 +44,10 @@ fi
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/tsync-bench-clknetsim.XXXXXX") || exit 1
 trap 'rm -rf "$OUT"' EXIT
 
-files=()
-for sc in $SCEN; do
-	for seed in $(seq 1 "$RUNS"); do
-		j=$OUT/$sc.$seed.json
-		if [ "$VERBOSE" -eq 1 ]; then
-			echo "== $sc, seed $seed"
-			CLKNETSIM_RANDOM_SEED=$seed "$SIM/run_scenario.sh" -c "$CAND" \
-				-j "$j" "$sc"
-		else
-			CLKNETSIM_RANDOM_SEED=$seed "$SIM/run_scenario.sh" -c "$CAND" \
-				-j "$j" "$sc" > "$OUT/$sc.$seed.out" 2>&1
-		fi
-		rc=$?
-		if [ $rc -ne 0 ] || [ ! -s "$j" ]; then
-			echo "run $sc seed $seed failed (rc $rc)" >&2
-			[ "$VERBOSE" -eq 0 ] && tail -n 20 "$OUT/$sc.$seed.out" >&2
-			exit 1
-		fi
-		files+=("$j")
-	done
-done
+# shellcheck source=tests/simulation/simlib.sh
+. "$SIM/simlib.sh"
+# shellcheck disable=SC2086 # the scenarios are a word list
+sim_seed_runs "$SIM/run_scenario.sh" "$CAND" "$RUNS" "$OUT" "$VERBOSE" $SCEN
 
 echo "clknetsim: $CLKNETSIM_PATH; chronyd: $(chronyd -v 2>/dev/null | head -n 1 || echo '?')"
-python3 "$SIM/pool.py" "${files[@]}"
+python3 "$SIM/pool.py" "${SIM_FILES[@]}"

@@ -119,3 +119,40 @@ sim_run_server() {
 		exit 1
 	fi
 }
+
+# sim_seed_runs RUNNER CAND RUNS OUTDIR VERBOSE SCENARIO...
+#
+# For every scenario and seed 1..RUNS (CLKNETSIM_RANDOM_SEED), runs
+# RUNNER -c CAND -j OUTDIR/SCENARIO.SEED.json SCENARIO, its output kept
+# in OUTDIR/SCENARIO.SEED.out unless VERBOSE is 1, and collects the JSON
+# files in the array SIM_FILES. Exits 77 when a run skips, 1 when one
+# fails (with the tail of its output). For the benches and the tests.
+sim_seed_runs() {
+	local runner=$1 cand=$2 runs=$3 out=$4 verbose=$5 sc seed j log rc
+	shift 5
+	SIM_FILES=()
+	for sc in "$@"; do
+		for seed in $(seq 1 "$runs"); do
+			j=$out/$sc.$seed.json
+			log=$out/$sc.$seed.out
+			if [ "$verbose" -eq 1 ]; then
+				echo "== $sc, seed $seed"
+				CLKNETSIM_RANDOM_SEED=$seed "$runner" -c "$cand" -j "$j" "$sc"
+			else
+				CLKNETSIM_RANDOM_SEED=$seed "$runner" -c "$cand" -j "$j" \
+					"$sc" > "$log" 2>&1
+			fi
+			rc=$?
+			if [ $rc -eq 77 ]; then
+				[ "$verbose" -eq 1 ] || cat "$log"
+				exit 77
+			fi
+			if [ $rc -ne 0 ] || [ ! -s "$j" ]; then
+				echo "FAIL: $sc seed $seed did not run (rc $rc)"
+				[ "$verbose" -eq 1 ] || tail -n 20 "$log"
+				exit 1
+			fi
+			SIM_FILES+=("$j")
+		done
+	done
+}

@@ -33,26 +33,15 @@ RUNS=${SIM_RUNS:-3}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/tsync-test-ptpsim.XXXXXX") || exit 99
 trap 'rm -rf "$OUT"' EXIT
 
-files=()
-for sc in ${SIM_SCENARIOS:-phc}; do
-	for seed in $(seq 1 "$RUNS"); do
-		CLKNETSIM_RANDOM_SEED=$seed "$HERE/run_ptp.sh" -c "$CAND" \
-			-j "$OUT/$sc.$seed.json" "$sc" > "$OUT/$sc.$seed.out" 2>&1
-		rc=$?
-		[ $rc -eq 77 ] && { cat "$OUT/$sc.$seed.out"; exit 77; }
-		if [ $rc -ne 0 ] || [ ! -s "$OUT/$sc.$seed.json" ]; then
-			echo "FAIL: $sc seed $seed did not run (rc $rc):"
-			tail -n 20 "$OUT/$sc.$seed.out"
-			exit 1
-		fi
-		files+=("$OUT/$sc.$seed.json")
-	done
-done
+# shellcheck source=tests/simulation/simlib.sh
+. "$HERE/simlib.sh"
+# shellcheck disable=SC2086 # the scenarios are a word list
+sim_seed_runs "$HERE/run_ptp.sh" "$CAND" "$RUNS" "$OUT" 0 ${SIM_SCENARIOS:-phc}
 
 if [ "$CAND" = phc2sys ]; then
-	python3 "$HERE/pool.py" --ref-node 3 --cand-node 4 --check-validation "${files[@]}"
+	python3 "$HERE/pool.py" --ref-node 3 --cand-node 4 --check-validation "${SIM_FILES[@]}"
 else
-	python3 "$HERE/pool.py" --ref-node 3 --cand-node 4 --check --max-ratio 0.8 "${files[@]}"
+	python3 "$HERE/pool.py" --ref-node 3 --cand-node 4 --check --max-ratio 0.8 "${SIM_FILES[@]}"
 fi
 rc=$?
 [ $rc -eq 0 ] && echo PASS || echo FAIL
